@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/**
+ * The one place where every setting is declared with its type, default and allowed values.
+ * File paths to model files are resolved against `models.dir` unless absolute.
+ */
+
+const seconds = (min: number, max: number) => z.number().min(min).max(max);
+const threads = z.number().int().min(1).max(16);
+
+export const vadSchema = z.strictObject({
+  /** Silero VAD ONNX file (v5 or v6). */
+  model: z.string().min(1).default('vad/silero_vad_v5.onnx'),
+  /** Speech probability above which a window counts as voiced. */
+  threshold: z.number().gt(0).lt(1).default(0.5),
+  /** Silence that ends an utterance. Shorter answers sooner but cuts slow speakers off. */
+  minSilenceSeconds: seconds(0.05, 3).default(0.4),
+  /** Voiced stretches shorter than this are ignored (coughs, clicks). */
+  minSpeechSeconds: seconds(0.05, 3).default(0.25),
+  /** An utterance is cut here even if the speaker goes on. */
+  maxSpeechSeconds: seconds(1, 60).default(20),
+  threads: threads.default(1),
+});
+
+export const pocketsphinxSchema = z.strictObject({
+  binary: z.string().min(1).default('pocketsphinx_continuous'),
+  hmm: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/en-us'),
+  lm: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin'),
+  dict: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict'),
+});
+
+export const sherpaOnlineAsrSchema = z.strictObject({
+  encoder: z.string().min(1).default('asr/encoder.int8.onnx'),
+  decoder: z.string().min(1).default('asr/decoder.int8.onnx'),
+  joiner: z.string().min(1).default('asr/joiner.int8.onnx'),
+  tokens: z.string().min(1).default('asr/tokens.txt'),
+  /** A partial transcript is published at least this often while speech goes on. */
+  partialIntervalMs: z.number().int().min(20).max(1000).default(100),
+  threads: threads.default(2),
+});
+
+export const sherpaOfflineAsrSchema = z.strictObject({
+  kind: z.enum(['moonshine', 'whisper', 'sense-voice', 'nemo-ctc', 'transducer']).default('moonshine'),
+  /** Model files by role; which roles are needed depends on `kind` (see README, "Model sets"). */
+  files: z.record(z.string(), z.string().min(1)).default({}),
+  tokens: z.string().min(1).default('asr/tokens.txt'),
+  threads: threads.default(2),
+});
+
+export const asrSchema = z.strictObject({
+  backend: z.enum(['pocketsphinx', 'sherpa-online', 'sherpa-offline']).default('pocketsphinx'),
+  /** Audio kept before and after each VAD segment; recognisers clip the first phoneme without it. */
+  segmentPaddingSeconds: seconds(0, 1).default(0.25),
+  pocketsphinx: pocketsphinxSchema.prefault({}),
+  sherpaOnline: sherpaOnlineAsrSchema.prefault({}),
+  sherpaOffline: sherpaOfflineAsrSchema.prefault({}),
+});
+
+export const llmSchema = z.strictObject({
+  /** GGUF file. */
+  model: z.string().min(1).default('llm/stories260K.gguf'),
+  /** CPU threads. Set it: node-llama-cpp's default oversubscribes small machines badly. */
+  threads: threads.default(2),
+  contextSize: z.number().int().min(256).max(32768).default(2048),
+  maxTokens: z.number().int().min(1).max(2048).default(96),
+  temperature: z.number().min(0).max(2).default(0),
+  systemPrompt: z
+    .string()
+    .min(1)
+    .default(
+      'You are the voice of a front-desk kiosk. Answer in one or two short spoken sentences. ' +
+        'Never use lists, markdown or emoji.',
+    ),
+  /** Feed stable partial transcripts to the model while the visitor is still speaking. */
+  preloadPartials: z.boolean().default(true),
+  /** Give up on the model and speak the fallback reply after this long without a first token. */
+  firstTokenTimeoutMs: z.number().int().min(100).max(60000).default(5000),
+});
+
+export const espeakSchema = z.strictObject({
+  binary: z.string().min(1).default('espeak-ng'),
+  voice: z.string().min(1).default('en-us'),
+  /** Words per minute. */
+  rate: z.number().int().min(80).max(450).default(170),
+});
+
+export const sherpaTtsSchema = z.strictObject({
+  kind: z.enum(['vits', 'kokoro', 'kitten', 'matcha']).default('vits'),
+  /** Model files by role (model, tokens, dataDir, voices, lexicon, acousticModel, vocoder). */
+  files: z.record(z.string(), z.string().min(1)).default({}),
+  speakerId: z.number().int().min(0).default(0),
+  speed: z.number().min(0.5).max(2).default(1),
+  threads: threads.default(2),
+});
+
+export const ttsSchema = z.strictObject({
+  backend: z.enum(['espeak-ng', 'sherpa']).default('espeak-ng'),
+  espeak: espeakSchema.prefault({}),
+  sherpa: sherpaTtsSchema.prefault({}),
+});
+
+export const chunkerSchema = z.strictObject({
+  /** The first phrase leaves at a clause boundary once it has this many words… */
+  firstPhraseMinWords: z.number().int().min(1).max(20).default(3),
+  /** …or at any word boundary once it has this many, so speech starts early. */
+  firstPhraseMaxWords: z.number().int().min(2).max(40).default(8),
+  /** Later phrases leave at sentence ends, or at a clause boundary past this many words. */
+  laterPhraseMaxWords: z.number().int().min(4).max(80).default(24),
+});
+
+export const ruleSchema = z.strictObject({
+  /** The rule fires when the transcript contains any of these phrases (case-insensitive). */
+  match: z.array(z.string().min(1)).min(1),
+  reply: z.string().min(1),
+});
+
+export const dialogSchema = z.strictObject({
+  rules: z.array(ruleSchema).default([
+    { match: ['opening hours', 'open today', 'when are you open'], reply: 'We are open from 9 am to 5:30 pm, Monday to Friday.' },
+    { match: ['book an appointment', 'make an appointment'], reply: 'Sure. Please tell me the day and time you would like, and I will note it for the front desk.' },
+  ]),
+  /** Spoken when the model fails or is too slow, so a visitor is never left in silence. */
+  fallbackReply: z.string().min(1).default("Sorry, I can't answer that right now. Please ask at the front desk."),
+  /** Spoken when speech was heard but no words were recognised. */
+  notUnderstoodReply: z.string().min(1).default('Sorry, I did not catch that. Could you say it again?'),
+});
+
+export const configSchema = z.strictObject({
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  models: z
+    .strictObject({
+      /** Where model files live; relative model paths are resolved against it. */
+      dir: z.string().min(1).default('models'),
+    })
+    .prefault({}),
+  vad: vadSchema.prefault({}),
+  asr: asrSchema.prefault({}),
+  llm: llmSchema.prefault({}),
+  tts: ttsSchema.prefault({}),
+  chunker: chunkerSchema.prefault({}),
+  dialog: dialogSchema.prefault({}),
+});
+
+export type KioskConfig = z.infer<typeof configSchema>;
+/** What a config file or an override may contain: any subset of the settings. */
+export type KioskConfigInput = z.input<typeof configSchema>;
