@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { KioskVoiceError } from './errors.js';
+import { registerDemoCommand } from './cli/demoCommand.js';
+import { registerModelsCommand } from './cli/modelsCommand.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function reportAndExit(error: unknown): never {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  const line = error instanceof KioskVoiceError ? error.toUserLine() : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`kiosk-voice: ${line.replace(/\s*\n\s*/g, ' ')}\n`);
+  if (process.env.KIOSK_VOICE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+}
+
+const program = new Command('kiosk-voice')
+  .description('On-device voice agent for a kiosk: VAD, speech recognition, LLM and TTS on the device.')
+  .version(pkg.version)
+  .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent (overrides config logLevel)')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerDemoCommand(program);
+registerModelsCommand(program);
+
+process.on('unhandledRejection', reportAndExit);
+program.parseAsync(process.argv).catch(reportAndExit);

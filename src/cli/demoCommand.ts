@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { loadWavForPipeline } from '../audio/toPipelineAudio.js';
+import { createLogger } from '../logging/createLogger.js';
+import { MARK_ORDER, turnLatencies, type Turn } from '../turn/Turn.js';
+import { runFileConversation } from '../turn/runFileConversation.js';
+import { resolveRuntimeConfig } from './resolveRuntimeConfig.js';
+
+interface DemoOptions {
+  input: string;
+  output: string;
+  config?: string;
+  models?: string;
+  modelsDir?: string;
+  json?: boolean;
+  realtime?: boolean;
+}
+
+const round = (ms: number) => (Number.isFinite(ms) ? Math.round(ms * 10) / 10 : null);
+
+/** A turn as the JSON report shows it: marks in ms from the start of the audio. */
+export function turnReport(turn: Turn, startedAt: number) {
+  const marks: Record<string, number | null> = {};
+  for (const name of MARK_ORDER) {
+    const at = turn.marks[name];
+    marks[name] = at === undefined ? null : round(at - startedAt);
+  }
+  const { glue, ...latency } = turnLatencies(turn);
+  return {
+    transcript: turn.transcript,
+    reply: turn.reply,
+    path: turn.path,
+    ...(turn.problem ? { problem: turn.problem } : {}),
+    marks,
+    latencyMs: Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, round(v)])),
+    computeMs: { ...Object.fromEntries(Object.entries(turn.compute).map(([k, v]) => [k, round(v)])), glue: round(glue) },
+  };
+}
+
+function describeTurn(index: number, turn: Turn): string {
+  const l = turnLatencies(turn);
+  const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : '–');
+  return [
+    `turn ${index}  heard: "${turn.transcript}"`,
+    `        reply (${turn.path}): "${turn.reply}"${turn.problem ? `  [${turn.problem}]` : ''}`,
+    `        end of speech → ASR final ${ms(l.endOfSpeechToAsrFinal)} · → first token ${ms(l.asrFinalToLlmFirstToken)} · → TTS first audio ${ms(l.llmFirstTokenToTtsFirstAudio)} · end of speech → first audio ${ms(l.endOfSpeechToFirstAudio)}`,
+  ].join('\n');
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('answer the questions spoken in a WAV file; the spoken replies go to another WAV file')
+    .requiredOption('-i, --input <wav>', 'recorded speech: any PCM WAV (8–32 bit int or float, any rate, any channels)')
+    .option('-o, --output <wav>', 'where the spoken replies go', 'reply.wav')
+    .option('-c, --config <file>', 'YAML or JSON config file')
+    .option('-m, --models <set>', 'model set from models/manifest.json (`test` runs on the small CI models)')
+    .option('--models-dir <dir>', 'where the model files are (default: config models.dir, "models")')
+    .option('--json', 'print one JSON report on stdout (logs stay on stderr)')
+    .option('--realtime', 'pace the file like a live microphone instead of running as fast as possible')
+    .addHelpText(
+      'after',
+      '\nExample:\n  kiosk-voice demo --models test --input question.wav --output reply.wav\n' +
+        '\nLatencies are measured on the audio clock: "end of speech" is the last voiced sample, so the\n' +
+        'figures mean the same with or without --realtime.',
+    )
+    .action(async (options: DemoOptions, command: Command) => {
+      const { logLevel } = command.optsWithGlobals<{ logLevel?: string }>();
+      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel });
+      const logger = createLogger(config.logLevel);
+      const { samples, source } = await loadWavForPipeline(options.input);
+      logger.info({ input: options.input, ...source }, 'input loaded');
+      let count = 0;
+      const conversation = await runFileConversation({
+        config,
+        modelsDir,
+        logger,
+        samples,
+        realtime: options.realtime ?? false,
+        onTurn: (turn) => {
+          if (!options.json) process.stdout.write(`${describeTurn(++count, turn)}\n`);
+        },
+      });
+      const output = resolve(options.output);
+      await conversation.sink.save(output);
+      if (options.json) {
+        const report = {
+          turns: conversation.turns.map((t) => turnReport(t, conversation.startedAt)),
+          output,
+          input: { path: resolve(options.input), ...source },
+          loadMs: conversation.loadMs,
+        };
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+      } else {
+        if (conversation.turns.length === 0) process.stdout.write('no speech found in the input\n');
+        process.stdout.write(`replies written to ${output}\n`);
+      }
+    });
+}

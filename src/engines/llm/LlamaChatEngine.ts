@@ -1,0 +1,81 @@
+import { getLlama, LlamaChatSession, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import type { KioskConfig } from '../../config/schema.js';
+import { KioskVoiceError } from '../../errors.js';
+import { AsyncQueue } from '../../util/AsyncQueue.js';
+import { resolveModelPath } from '../resolveModelPath.js';
+
+/** The GGUF model could not be loaded. */
+export class LlmLoadError extends KioskVoiceError {}
+
+/**
+ * A chat session on a local GGUF model through node-llama-cpp, on the CPU with an explicit thread
+ * count. The system prompt is evaluated once at load and stays in the context; stable partial
+ * transcripts can be preloaded while the visitor is still speaking, so that by the final
+ * transcript only its last words remain to be evaluated.
+ */
+export class LlamaChatEngine {
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly session: LlamaChatSession,
+    private readonly config: KioskConfig['llm'],
+  ) {}
+
+  static async load(config: KioskConfig['llm'], modelsDir: string): Promise<LlamaChatEngine> {
+    const modelPath = resolveModelPath(modelsDir, config.model, 'LLM model (GGUF)');
+    // build: 'never' — a kiosk must not start compiling llama.cpp or downloading binaries.
+    const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath });
+    } catch (error) {
+      await llama.dispose();
+      throw new LlmLoadError(`could not load the LLM at ${modelPath}: ${(error as Error).message}`, 'check that the file is a complete GGUF model (`kiosk-voice models verify`)');
+    }
+    const context = await model.createContext({ contextSize: config.contextSize, threads: config.threads });
+    const session = new LlamaChatSession({ contextSequence: context.getSequence(), systemPrompt: config.systemPrompt });
+    const engine = new LlamaChatEngine(llama, model, context, session, config);
+    // Evaluate the system prompt now rather than on the first visitor's question.
+    await session.preloadPrompt('');
+    return engine;
+  }
+
+  /** Evaluates the start of a user turn ahead of time. Safe to call repeatedly with longer text. */
+  async preload(partialText: string): Promise<void> {
+    await this.session.preloadPrompt(partialText);
+  }
+
+  /**
+   * Streams the reply to `text`. Aborting `signal` stops generation at the next token and ends the
+   * iteration quietly.
+   */
+  reply(text: string, signal: AbortSignal): AsyncIterable<string> {
+    const queue = new AsyncQueue<string>();
+    this.session
+      .prompt(text, {
+        maxTokens: this.config.maxTokens,
+        temperature: this.config.temperature,
+        signal,
+        stopOnAbortSignal: true,
+        onTextChunk: (chunk) => queue.push(chunk),
+      })
+      .then(
+        () => queue.end(),
+        (error: unknown) => (signal.aborted ? queue.end() : queue.fail(error)),
+      );
+    return queue;
+  }
+
+  /** Starts a new conversation: forgets earlier turns but keeps the evaluated system prompt. */
+  newConversation(): void {
+    this.session.setChatHistory(this.session.getChatHistory().filter((item) => item.type === 'system'));
+  }
+
+  async dispose(): Promise<void> {
+    this.session.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}

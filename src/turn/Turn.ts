@@ -1,0 +1,89 @@
+import type { ReplyPath } from '../workers/protocol.js';
+
+/** The moments of a turn, in the order they must happen. */
+export const MARK_ORDER = [
+  'speechStart',
+  'speechEnd',
+  'endpoint',
+  'asrFinal',
+  'llmFirstToken',
+  'firstPhrase',
+  'ttsFirstAudio',
+  'playbackStart',
+  'playbackEnd',
+] as const;
+
+export type MarkName = (typeof MARK_ORDER)[number];
+export type TurnTrigger = 'button' | 'wake' | 'vad' | 'mqtt';
+
+/** Time each engine spent computing on the way to the first audio, in ms. */
+export interface EngineCompute {
+  /** Silence the VAD waited for before it was sure the visitor had finished. */
+  vadHangover: number;
+  asr: number;
+  /** From the request reaching the brain to the text that completed the first phrase. */
+  llm: number;
+  /** Synthesis of the first phrase up to its first audio. */
+  tts: number;
+}
+
+/**
+ * One visitor utterance and the agent's answer. Marks are on the shared monotonic clock (ms);
+ * for the rule and fallback paths `llmFirstToken` marks when the reply text was chosen.
+ * Latencies are derived from the marks, never measured separately.
+ */
+export interface Turn {
+  id: number;
+  trigger: TurnTrigger;
+  transcript: string;
+  reply: string;
+  path: ReplyPath;
+  marks: Partial<Record<MarkName | 'bargeIn', number>>;
+  compute: Partial<EngineCompute>;
+  /** Why the turn fell back or failed, when it did. */
+  problem?: string;
+}
+
+export interface TurnLatencies {
+  endOfSpeechToAsrFinal: number;
+  asrFinalToLlmFirstToken: number;
+  llmFirstTokenToTtsFirstAudio: number;
+  endOfSpeechToFirstAudio: number;
+  /** End of speech → first audio, less every engine's own compute: what our plumbing costs. */
+  glue: number;
+}
+
+const span = (marks: Turn['marks'], from: MarkName, to: MarkName) => {
+  const a = marks[from];
+  const b = marks[to];
+  return a === undefined || b === undefined ? Number.NaN : b - a;
+};
+
+export function turnLatencies(turn: Turn): TurnLatencies {
+  const { marks, compute } = turn;
+  const endOfSpeechToFirstAudio = span(marks, 'speechEnd', 'playbackStart');
+  const engines = (compute.vadHangover ?? 0) + (compute.asr ?? 0) + (compute.llm ?? 0) + (compute.tts ?? 0);
+  return {
+    endOfSpeechToAsrFinal: span(marks, 'speechEnd', 'asrFinal'),
+    asrFinalToLlmFirstToken: span(marks, 'asrFinal', 'llmFirstToken'),
+    llmFirstTokenToTtsFirstAudio: span(marks, 'llmFirstToken', 'ttsFirstAudio'),
+    endOfSpeechToFirstAudio,
+    glue: endOfSpeechToFirstAudio - engines,
+  };
+}
+
+/** Names of marks that are missing or earlier than the mark before them; empty when all is well. */
+export function markProblems(turn: Turn): string[] {
+  const problems: string[] = [];
+  let previous: { name: MarkName; at: number } | undefined;
+  for (const name of MARK_ORDER) {
+    const at = turn.marks[name];
+    if (at === undefined) {
+      problems.push(`${name} missing`);
+      continue;
+    }
+    if (previous && at < previous.at) problems.push(`${name} before ${previous.name}`);
+    previous = { name, at };
+  }
+  return problems;
+}

@@ -1,0 +1,62 @@
+import { RuleMatcher } from '../dialog/RuleMatcher.js';
+import { LlamaChatEngine } from '../engines/llm/LlamaChatEngine.js';
+import { monotonicMs } from '../system/clock.js';
+import type { BrainEvent, BrainInit, BrainRequest } from './protocol.js';
+import { runWorker, toWorkerError } from './runWorker.js';
+
+runWorker<BrainInit, BrainRequest, BrainEvent>('brain', async (init, send, logger) => {
+  const rules = new RuleMatcher(init.dialog.rules);
+  const llm = await LlamaChatEngine.load(init.llm, init.modelsDir);
+  const inFlight = new Map<number, AbortController>();
+  /** One model call at a time: preloads and replies share the context sequence. */
+  let queue: Promise<void> = Promise.resolve();
+  const serially = (job: () => Promise<void>) => (queue = queue.then(job, job));
+
+  async function reply(turnId: number, text: string, receivedAt: number): Promise<void> {
+    const controller = inFlight.get(turnId);
+    if (!controller || controller.signal.aborted) {
+      send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: true });
+      return;
+    }
+    try {
+      for await (const chunk of llm.reply(text, controller.signal)) {
+        send({ type: 'text', turnId, text: chunk, at: monotonicMs() });
+      }
+      send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: controller.signal.aborted });
+    } catch (error) {
+      logger.error({ err: error, turnId }, 'LLM reply failed');
+      send(toWorkerError(error, turnId));
+    } finally {
+      inFlight.delete(turnId);
+    }
+  }
+
+  return {
+    handle(request) {
+      switch (request.type) {
+        case 'reply': {
+          const receivedAt = monotonicMs();
+          const ruled = rules.match(request.text);
+          if (ruled !== undefined) {
+            send({ type: 'text', turnId: request.turnId, text: ruled, at: monotonicMs() });
+            send({ type: 'done', turnId: request.turnId, path: 'rule', receivedAt, doneAt: monotonicMs(), aborted: false });
+            return;
+          }
+          inFlight.set(request.turnId, new AbortController());
+          return void serially(() => reply(request.turnId, request.text, receivedAt));
+        }
+        case 'preload':
+          if (init.llm.preloadPartials) {
+            return void serially(() => llm.preload(request.text).catch((error: unknown) => logger.warn({ err: error }, 'preload failed')));
+          }
+          return;
+        case 'abort':
+          // Aborting works whether the reply is generating or still queued behind a preload.
+          inFlight.get(request.turnId)?.abort();
+          return;
+        case 'newConversation':
+          return void serially(async () => llm.newConversation());
+      }
+    },
+  };
+});
