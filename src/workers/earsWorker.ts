@@ -1,6 +1,6 @@
-import { AudioHistory } from '../audio/AudioHistory.js';
 import { createAsrEngine } from '../engines/asr/createAsrEngine.js';
-import { SileroVad, type VadEvent } from '../engines/vad/SileroVad.js';
+import type { VadEvent } from '../engines/vad/SileroVad.js';
+import { SpeechDetector } from '../engines/vad/SpeechDetector.js';
 import { monotonicMs } from '../system/clock.js';
 import type { EarsEvent, EarsInit, EarsRequest } from './protocol.js';
 import { runWorker, toWorkerError } from './runWorker.js';
@@ -9,10 +9,9 @@ const SAMPLE_RATE = 16000;
 const msOf = (samples: number) => (samples * 1000) / SAMPLE_RATE;
 
 runWorker<EarsInit, EarsRequest, EarsEvent>('ears', async (init, send, logger) => {
-  const vad = new SileroVad(init.vad, init.modelsDir);
-  const asr = createAsrEngine(init.asr, init.modelsDir);
   const padding = Math.round(init.asr.segmentPaddingSeconds * SAMPLE_RATE);
-  const history = new AudioHistory(Math.ceil((init.vad.maxSpeechSeconds + 2) * SAMPLE_RATE) + 2 * padding);
+  const detector = new SpeechDetector(init.vad, init.modelsDir, padding);
+  const asr = createAsrEngine(init.asr, init.modelsDir);
   let utteranceId = 0;
   let inUtterance = false;
   /** Finals leave in utterance order even when an engine recognises asynchronously. */
@@ -26,7 +25,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent>('ears', async (init, send, logger) =
       utteranceId++;
       inUtterance = true;
       asr.startUtterance();
-      const preRoll = history.slice(event.sampleIndex - padding, history.newest);
+      const preRoll = detector.audio(event.sampleIndex - padding, detector.position);
       emitPartial(asr.acceptSpeech(preRoll));
       send({ type: 'speechStart', utteranceId, sampleIndex: event.sampleIndex, at: monotonicMs() });
       return;
@@ -43,7 +42,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent>('ears', async (init, send, logger) =
       speechEndAt: capturedAt(event.endSampleIndex),
       endpointAt,
     });
-    const segment = history.slice(event.startSampleIndex - padding, event.endSampleIndex + padding);
+    const segment = detector.audio(event.startSampleIndex - padding, event.endSampleIndex + padding);
     recognising = recognising.then(async () => {
       const started = monotonicMs();
       try {
@@ -65,20 +64,19 @@ runWorker<EarsInit, EarsRequest, EarsEvent>('ears', async (init, send, logger) =
   return {
     handle(request) {
       if (request.type === 'flush') {
-        for (const event of vad.flush()) onVadEvent(event);
+        for (const event of detector.flush()) onVadEvent(event);
         void recognising.then(() => send({ type: 'flushed' }));
         return;
       }
       const { samples, sampleIndex, arrivedAt } = request;
-      history.append(samples, sampleIndex);
       anchor = { at: arrivedAt, sampleIndex: sampleIndex + samples.length };
       const wasInUtterance = inUtterance;
-      const events = vad.accept(samples);
+      const events = detector.accept(samples, sampleIndex);
       // Audio of an utterance already under way goes to the recogniser as it comes (pre-roll is
       // sent on speechStart, which covers this frame for a new utterance).
       if (wasInUtterance) emitPartial(asr.acceptSpeech(samples));
       for (const event of events) onVadEvent(event);
-      send({ type: 'consumed', sampleIndex: vad.position });
+      send({ type: 'consumed', sampleIndex: detector.position });
     },
   };
 });

@@ -63,11 +63,17 @@ export class SileroVad {
     return this.origin + this.fed;
   }
 
-  /** Feeds the next samples of the stream; returns what changed, in order. */
+  /** Feeds the next samples of the stream, any length; returns what changed, in order. */
   accept(samples: Int16Array): VadEvent[] {
-    this.vad.acceptWaveform(int16ToFloat(samples));
-    this.fed += samples.length;
-    return this.collect();
+    const events: VadEvent[] = [];
+    // sherpa-onnx loses segments when one call carries many windows: feed a window at a time.
+    for (let i = 0; i < samples.length; i += WINDOW_SIZE) {
+      const part = samples.subarray(i, Math.min(i + WINDOW_SIZE, samples.length));
+      this.vad.acceptWaveform(int16ToFloat(part));
+      this.fed += part.length;
+      events.push(...this.collect());
+    }
+    return events;
   }
 
   /** End of input: closes an utterance in progress as if silence followed. */
