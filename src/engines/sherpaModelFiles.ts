@@ -1,0 +1,290 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { KioskVoiceError } from '../errors.js';
+import { OnnxFormatError, readOnnxModelInfo, type OnnxModelInfo } from './onnxMetadata.js';
+import { resolveModelPath } from './resolveModelPath.js';
+
+/*
+ * Why the sherpa adapters check model files themselves before they touch the addon
+ * (measured with sherpa-onnx-node 1.13.8, onnxruntime 1.28.2, on Linux x64):
+ *
+ *   - a file that does not exist           → the addon throws "Please check your config!" (safe)
+ *   - an ONNX that lacks the metadata the model type reads (e.g. the Silero VAD given as a TTS or
+ *     ASR model), a tokens.txt in the wrong format, a CTC tokens.txt without <blk>
+ *                                          → sherpa prints a line on stderr and calls _Exit(255):
+ *                                            the WHOLE process ends, no exception, no cleanup
+ *   - a file that is not ONNX at all (text, GGUF, truncated download)
+ *                                          → an uncaught Ort::Exception: std::terminate → SIGABRT
+ *   - an ONNX whose model_type the online transducer does not know → a null model → SIGSEGV
+ *
+ * Workers do not contain any of these: _Exit, abort and a segfault take the main thread with them.
+ * So every file is checked here first — exists, is non-empty, is ONNX, carries the metadata keys
+ * sherpa-onnx's loader for that model type reads, tokens.txt parses the way sherpa parses it —
+ * and each failure is a named error naming the file and the config key. What these cheap checks
+ * cannot see (an ONNX with the right metadata but the wrong graph, an opset onnxruntime rejects)
+ * can still kill the process: `kiosk-voice doctor` is meant to load each configured model once in
+ * a child process, where a crash is a diagnosis rather than an outage.
+ */
+
+/** The config names a model file or role that cannot work (missing role, unknown role, bad value). */
+export class SherpaModelConfigError extends KioskVoiceError {
+  constructor(
+    readonly configKey: string,
+    message: string,
+    hint: string,
+  ) {
+    super(message, hint);
+  }
+}
+
+/** A configured model file exists but is not what the model type needs. */
+export class SherpaModelFileError extends KioskVoiceError {
+  constructor(
+    readonly configKey: string,
+    readonly path: string,
+    problem: string,
+    hint: string,
+  ) {
+    super(`${configKey} (${path}) ${problem}`, hint);
+  }
+}
+
+/** The addon refused a model that passed our checks. */
+export class SherpaModelLoadError extends KioskVoiceError {
+  constructor(
+    readonly what: string,
+    readonly path: string,
+    readonly kind: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `could not load the ${what} at ${path}: ${reason}`,
+      `check that the files belong to a ${kind} model (sherpa-onnx printed its reason on stderr)`,
+      options,
+    );
+  }
+}
+
+/** A model file named by `configKey`: absolute path, known to exist and be a non-empty file. */
+export function modelFile(modelsDir: string, configured: string, configKey: string, what: string): string {
+  const path = resolveModelPath(modelsDir, configured, `${what} (${configKey})`);
+  const st = statSync(path);
+  if (!st.isFile()) {
+    throw new SherpaModelFileError(configKey, path, 'is not a file', `point ${configKey} at the ${what}`);
+  }
+  if (st.size === 0) {
+    throw new SherpaModelFileError(
+      configKey,
+      path,
+      'is empty',
+      'the download was probably interrupted: run `kiosk-voice models fetch` again',
+    );
+  }
+  return path;
+}
+
+/** A model directory named by `configKey`, known to exist. */
+export function modelDir(modelsDir: string, configured: string, configKey: string, what: string): string {
+  const path = resolveModelPath(modelsDir, configured, `${what} (${configKey})`);
+  if (!statSync(path).isDirectory()) {
+    throw new SherpaModelFileError(configKey, path, 'is not a directory', `point ${configKey} at the ${what}`);
+  }
+  return path;
+}
+
+/** espeak-ng's data directory: sherpa checks these four, then espeak_Initialize would _Exit. */
+export function checkEspeakDataDir(dir: string, configKey: string): void {
+  const missing = ['phontab', 'phonindex', 'phondata', 'intonations'].filter((f) => {
+    try {
+      return !statSync(join(dir, f)).isFile();
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    throw new SherpaModelFileError(
+      configKey,
+      dir,
+      `is not an espeak-ng data directory (no ${missing.join(', ')})`,
+      'use the espeak-ng-data folder that ships with the voice (or Debian espeak-ng-data)',
+    );
+  }
+}
+
+/** Parses the ONNX header, or a named error saying the file is not an ONNX model. */
+export function onnxInfo(path: string, configKey: string, what: string): OnnxModelInfo {
+  try {
+    return readOnnxModelInfo(path);
+  } catch (e) {
+    if (e instanceof OnnxFormatError) {
+      throw new SherpaModelFileError(
+        configKey,
+        path,
+        `is not an ONNX model (${e.message.slice(e.message.indexOf(': ') + 2)})`,
+        `point ${configKey} at the ${what} .onnx file, and re-download it if it is truncated`,
+      );
+    }
+    throw e;
+  }
+}
+
+/** How sherpa-onnx parses a metadata value (SHERPA_ONNX_READ_META_DATA*). */
+export type MetaType = 'int' | 'str' | 'ints' | 'floats';
+
+const INT = /^\s*\+?\d+/;
+const FLOAT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+function metaValueOk(value: string, type: MetaType): boolean {
+  switch (type) {
+    case 'str':
+      return value.length > 0;
+    case 'int':
+      return INT.test(value);
+    case 'ints':
+      return value.split(',').filter((s) => s !== '').length > 0 && value.split(',').every((s) => s === '' || /^\s*-?\d+\s*$/.test(s));
+    case 'floats':
+      return value.split(',').filter((s) => s !== '').length > 0 && value.split(',').every((s) => s === '' || FLOAT.test(s));
+  }
+}
+
+/**
+ * Every key must be present (sherpa treats an empty value as missing) and parse as `type`; one
+ * error lists every problem so a wrong file is recognised at once.
+ */
+export function requireMetadata(
+  info: OnnxModelInfo,
+  path: string,
+  configKey: string,
+  modelLabel: string,
+  keys: Record<string, MetaType>,
+): void {
+  const missing: string[] = [];
+  const invalid: string[] = [];
+  for (const [key, type] of Object.entries(keys)) {
+    const value = info.metadata.get(key);
+    if (value === undefined || value === '') missing.push(key);
+    else if (!metaValueOk(value, type)) invalid.push(`${key}=${JSON.stringify(value)}`);
+  }
+  if (missing.length === 0 && invalid.length === 0) return;
+  const parts: string[] = [];
+  if (missing.length > 0) parts.push(`lacks the ONNX metadata ${missing.join(', ')}`);
+  if (invalid.length > 0) parts.push(`has invalid metadata ${invalid.join(', ')}`);
+  throw new SherpaModelFileError(
+    configKey,
+    path,
+    `is not a ${modelLabel}: it ${parts.join(' and ')}`,
+    `point ${configKey} at a ${modelLabel} exported for sherpa-onnx (its export scripts add this metadata), or fix the model kind in the config`,
+  );
+}
+
+/**
+ * tokens.txt formats:
+ * - `symbols`: ASR symbol tables — `<symbol> <id>` per line (a lone `<id>` means a space).
+ * - `phonemes`: espeak-based TTS (Piper/VITS, Kokoro, Kitten, Matcha) — same, but every symbol is one
+ *   Unicode code point and appears once.
+ * `requireOneOf`: groups of symbols of which at least one per group must be present.
+ */
+export function checkTokens(
+  path: string,
+  configKey: string,
+  style: 'symbols' | 'phonemes',
+  requireOneOf: string[][] = [],
+): Map<string, number> {
+  const text = readFileSync(path, 'utf8');
+  const table = new Map<string, number>();
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const bad = (n: number, line: string, why: string): never => {
+    throw new SherpaModelFileError(
+      configKey,
+      path,
+      `is not a tokens file: line ${n} ${JSON.stringify(line.length > 60 ? line.slice(0, 60) + '…' : line)} ${why}`,
+      `point ${configKey} at the tokens.txt that came with the model`,
+    );
+  };
+  lines.forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '');
+    const parts = line.split(/[ \t]+/).filter((p) => p !== '');
+    if (parts.length === 0) bad(i + 1, line, 'is empty');
+    let symbol: string;
+    let id: string;
+    if (parts.length === 1) {
+      symbol = ' ';
+      id = parts[0] as string;
+    } else if (parts.length === 2) {
+      symbol = parts[0] as string;
+      id = parts[1] as string;
+    } else {
+      return bad(i + 1, line, 'should be "<symbol> <id>"');
+    }
+    if (!/^-?\d+$/.test(id)) bad(i + 1, line, 'should end in an integer id');
+    if (style === 'phonemes') {
+      if ([...symbol].length !== 1 && symbol !== '<BLNK>') bad(i + 1, line, 'should name a single character');
+      if (table.has(symbol)) bad(i + 1, line, 'repeats a symbol');
+    }
+    table.set(symbol, Number(id));
+  });
+  for (const group of requireOneOf) {
+    if (!group.some((s) => table.has(s))) {
+      throw new SherpaModelFileError(
+        configKey,
+        path,
+        `lacks the token ${group.map((s) => JSON.stringify(s)).join(' or ')} this model type needs`,
+        `point ${configKey} at the tokens.txt that came with the model`,
+      );
+    }
+  }
+  return table;
+}
+
+/**
+ * Runs an addon constructor and turns its exception into a named error. (It only throws for
+ * problems it reports back; see the note at the top for the ones that end the process.)
+ */
+export function loadNative<T>(what: string, path: string, kind: string, create: () => T): T {
+  try {
+    return create();
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new SherpaModelLoadError(what, path, kind, reason, { cause: e });
+  }
+}
+
+/** LibriSpeech-style models shout: "WHERE IS THE LIFT" → "where is the lift". Mixed case stays. */
+export function tidyTranscript(text: string): string {
+  const t = text.trim().replace(/\s+/g, ' ');
+  return t === t.toUpperCase() ? t.toLowerCase() : t;
+}
+
+/**
+ * Checks a `files` map (role → path) against what a model kind takes: every required role set,
+ * no role the kind does not use (usually a sign that `kind` is wrong).
+ */
+export function checkRoles(
+  files: Record<string, string>,
+  configPrefix: string,
+  kind: string,
+  required: readonly string[],
+  optional: readonly string[] = [],
+): void {
+  const missing = required.filter((role) => files[role] === undefined);
+  if (missing.length > 0) {
+    const key = `${configPrefix}.files.${missing[0]}`;
+    throw new SherpaModelConfigError(
+      key,
+      `${missing.map((r) => `${configPrefix}.files.${r}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set: a ${kind} model needs ${required.join(', ')}${optional.length > 0 ? ` (optional: ${optional.join(', ')})` : ''}`,
+      `set ${key} to the model's file, or use a model set from \`kiosk-voice models\``,
+    );
+  }
+  const known = new Set([...required, ...optional]);
+  const unknown = Object.keys(files).filter((role) => !known.has(role));
+  if (unknown.length > 0) {
+    const key = `${configPrefix}.files.${unknown[0]}`;
+    throw new SherpaModelConfigError(
+      key,
+      `${unknown.map((r) => `${configPrefix}.files.${r}`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not used by a ${kind} model (it takes ${[...known].join(', ')})`,
+      `remove ${unknown.length === 1 ? 'it' : 'them'}, or set ${configPrefix}.kind to the kind these files belong to`,
+    );
+  }
+}
