@@ -66,7 +66,8 @@ export function registerDemoCommand(program: Command): void {
     )
     .action(async (options: DemoOptions, command: Command) => {
       const { logLevel } = command.optsWithGlobals<{ logLevel?: string }>();
-      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel });
+      // A person is reading the terminal: only warnings unless asked for more.
+      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel, defaults: { logLevel: 'warn' } });
       const logger = createLogger(config.logLevel);
       const { samples, source } = await loadWavForPipeline(options.input);
       logger.info({ input: options.input, ...source }, 'input loaded');

@@ -112,16 +112,20 @@ async function runVerify(opts: CommonOptions, io: ModelsCommandIo): Promise<void
   const manifest = manifestOf(opts, io);
   const set = opts.set ?? manifest.default;
   const modelsDir = modelsDirOf(opts, io);
+  // Good files go to stdout as a table; each problem is one line on stderr, as it is found.
   const report = await verifyModelSet({
     manifest,
     set,
     modelsDir,
-    onResult: (r) => io.stdout.write(`${formatResult(r)}\n`),
+    onResult: (r) => {
+      if (r.status === 'ok' || r.status === 'unpinned') io.stdout.write(`${formatResult(r)}\n`);
+      else io.stderr.write(`error: ${r.path}: ${r.status.replace('-', ' ')}${r.detail ? ` — ${r.detail}` : ''}\n`);
+    },
   });
-  const bad = report.results.filter((r) => r.status !== 'ok' && r.status !== 'unpinned');
+  const bad = report.results.filter((r) => r.status !== 'ok' && r.status !== 'unpinned').length;
   const unpinned = report.results.filter((r) => r.status === 'unpinned').length;
-  if (bad.length > 0) {
-    for (const r of bad) io.stderr.write(`error: ${r.path}: ${r.status.replace('-', ' ')}${r.detail ? ` — ${r.detail}` : ''}\n`);
+  if (bad > 0) {
+    io.stderr.write(`model set "${set}" in ${modelsDir}: ${bad} of ${report.results.length} files missing or wrong — run \`kiosk-voice models fetch --set ${set}\`\n`);
     io.setExitCode(1);
     return;
   }
@@ -129,7 +133,7 @@ async function runVerify(opts: CommonOptions, io: ModelsCommandIo): Promise<void
 }
 
 function formatResult(r: VerifyResult): string {
-  const label = { ok: 'ok', missing: 'MISSING', 'size-mismatch': 'SIZE', 'hash-mismatch': 'HASH', unpinned: 'unpinned' }[r.status];
+  const label = r.status === 'ok' ? 'ok' : r.status;
   return `${label.padEnd(9)}${r.modelId.padEnd(36)}${r.path}${r.detail ? `  (${r.detail})` : ''}`;
 }
 
@@ -212,7 +216,7 @@ class LineProgress implements Progress {
       case 'copy':
         return w(`  copy        ${e.path} from ${e.from} (${formatBytes(e.size)})`);
       case 'download-start':
-        this.started.set(e.path, { at: Date.now(), offset: e.offset });
+        this.track(e);
         return w(`  download    ${e.path} from ${e.url}${e.offset > 0 ? ` (resuming at ${formatBytes(e.offset)})` : ''}${e.total !== null ? `, ${formatBytes(e.total)}` : ''}`);
       case 'download-done': {
         const s = this.started.get(e.path);
@@ -231,6 +235,11 @@ class LineProgress implements Progress {
     }
   }
 
+  /** Remembers when a download started, for the rate in its "downloaded" line. */
+  track(e: Extract<FetchEvent, { type: 'download-start' }>): void {
+    this.started.set(e.path, { at: Date.now(), offset: e.offset });
+  }
+
   stop(): void {}
 }
 
@@ -247,6 +256,7 @@ class TtyProgress implements Progress {
     switch (e.type) {
       case 'download-start': {
         this.stop();
+        this.lines.track(e);
         this.current = { path: e.path, at: Date.now(), offset: e.offset, total: e.total };
         const current = this.current;
         this.bar = new cliProgress.SingleBar({

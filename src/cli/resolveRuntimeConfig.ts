@@ -10,6 +10,8 @@ export interface RuntimeOptions {
   models?: string | undefined;
   modelsDir?: string | undefined;
   logLevel?: string | undefined;
+  /** The command's defaults, overridden by the config file and everything after it. */
+  defaults?: KioskConfigInput;
 }
 
 /** The config for a command: file, model set, environment and flags, with an absolute models dir. */
@@ -20,6 +22,6 @@ export function resolveRuntimeConfig(options: RuntimeOptions, flags: KioskConfig
   const cliFlags: KioskConfigInput = { ...flags };
   if (options.modelsDir) cliFlags.models = { dir: options.modelsDir };
   if (options.logLevel) cliFlags.logLevel = options.logLevel as KioskConfig['logLevel'];
-  const config = loadConfig({ file: options.config, layers, flags: cliFlags });
+  const config = loadConfig({ defaults: options.defaults, file: options.config, layers, flags: cliFlags });
   return { config, modelsDir: resolve(config.models.dir) };
 }

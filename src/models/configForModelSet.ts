@@ -1,0 +1,57 @@
+import { mergeConfig } from '../config/loadConfig.js';
+import type { KioskConfigInput } from '../config/schema.js';
+import { modelRolePaths, modelsInSet, type ModelEntry, type ModelManifest } from './manifestSchema.js';
+
+/**
+ * The config overrides that point every engine at one model set's files. Paths from `files` and
+ * `archive` stay relative (the engines resolve them against `models.dir`, so the same overrides
+ * work wherever the models were fetched to); system paths are absolute.
+ *
+ * Throws `UnknownModelSetError` (listing the sets) for a name the manifest does not define.
+ */
+export function configForModelSet(manifest: ModelManifest, setName: string): KioskConfigInput {
+  const config: KioskConfigInput = {};
+  for (const model of modelsInSet(manifest, setName)) applyModel(config, model);
+  return mergeConfig(config, manifest.sets[setName]?.config) as KioskConfigInput;
+}
+
+function applyModel(config: KioskConfigInput, model: ModelEntry): void {
+  const roles = modelRolePaths(model);
+  // The manifest schema guarantees every required role; `need` only narrows the type.
+  const need = (role: string): string => {
+    const path = roles[role];
+    if (path === undefined) throw new Error(`model "${model.id}" has no "${role}" file (manifest not validated?)`);
+    return path;
+  };
+
+  switch (model.backend) {
+    case 'silero':
+      config.vad = { model: need('model') };
+      return;
+    case 'pocketsphinx':
+      config.asr = { backend: 'pocketsphinx', pocketsphinx: { hmm: need('hmm'), lm: need('lm'), dict: need('dict') } };
+      return;
+    case 'sherpa-online':
+      config.asr = {
+        backend: 'sherpa-online',
+        sherpaOnline: { encoder: need('encoder'), decoder: need('decoder'), joiner: need('joiner'), tokens: need('tokens') },
+      };
+      return;
+    case 'sherpa-offline': {
+      // tokens has its own setting; every other role is handed to the engine by name.
+      const { tokens: _tokens, ...files } = roles;
+      config.asr = { backend: 'sherpa-offline', sherpaOffline: { kind: model.kind, files, tokens: need('tokens') } };
+      return;
+    }
+    case 'llama':
+      config.llm = { model: need('model') };
+      return;
+    case 'espeak-ng':
+      // The espeak binary is found on PATH by default; the manifest path is only checked by fetch.
+      config.tts = { backend: 'espeak-ng' };
+      return;
+    case 'sherpa-tts':
+      config.tts = { backend: 'sherpa', sherpa: { kind: model.kind, files: roles } };
+      return;
+  }
+}
