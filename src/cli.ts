@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { KioskVoiceError } from './errors.js';
+import { registerBenchCommand } from './cli/benchCommand.js';
 import { registerDemoCommand } from './cli/demoCommand.js';
 import { registerModelsCommand } from './cli/modelsCommand.js';
 
@@ -24,6 +25,7 @@ const program = new Command('kiosk-voice')
 
 registerDemoCommand(program);
 registerModelsCommand(program);
+registerBenchCommand(program);
 
 process.on('unhandledRejection', reportAndExit);
 program.parseAsync(process.argv).catch(reportAndExit);

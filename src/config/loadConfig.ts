@@ -8,6 +8,8 @@ import { configSchema, type KioskConfig, type KioskConfigInput } from './schema.
 export const ENV_PREFIX = 'KIOSK_VOICE__';
 
 export interface LoadConfigOptions {
+  /** The command's own defaults, under everything else (e.g. a quieter log for the demo). */
+  defaults?: KioskConfigInput;
   /** A YAML or JSON file (JSON is YAML). */
   file?: string | undefined;
   /** Layers applied in order after the file and before the environment, e.g. a model set. */
@@ -94,11 +96,11 @@ export function parseConfig(input: unknown, source = 'configuration'): KioskConf
   throw new ConfigError(`invalid ${source}: ${problems}`, 'fix the value(s) named; `kiosk-voice --help` and the README list every setting');
 }
 
-/** Defaults ← file ← layers (model set) ← environment ← flags, validated once. */
+/** Schema defaults ← command defaults ← file ← layers (model set) ← environment ← flags, validated once. */
 export function loadConfig(options: LoadConfigOptions = {}): KioskConfig {
   const fromFile = options.file ? readConfigFile(options.file) : {};
   const fromEnv = configFromEnv(options.env ?? process.env);
-  const merged = mergeConfig(fromFile, ...(options.layers ?? []), fromEnv, options.flags ?? {});
+  const merged = mergeConfig(options.defaults ?? {}, fromFile, ...(options.layers ?? []), fromEnv, options.flags ?? {});
   const sources = [options.file && `config file ${options.file}`, Object.keys(fromEnv).length && `${ENV_PREFIX}* environment`]
     .filter(Boolean)
     .join(' + ');

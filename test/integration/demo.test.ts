@@ -1,0 +1,161 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rms } from '../../src/audio/pcm.js';
+import { readWavFile } from '../../src/audio/wav.js';
+import { floatToInt16 } from '../../src/audio/pcm.js';
+import { MARK_ORDER } from '../../src/turn/Turn.js';
+import { runCli } from '../helpers/runCli.js';
+import { sharedFile, sharedModelsDir } from '../helpers/sharedModels.js';
+import { writeBadWavFixtures } from '../helpers/wavFixtures.js';
+
+const work = mkdtempSync(join(tmpdir(), 'kv-demo-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Report {
+  turns: {
+    transcript: string;
+    reply: string;
+    path: string;
+    marks: Record<string, number | null>;
+    latencyMs: Record<string, number | null>;
+    computeMs: Record<string, number | null>;
+  }[];
+  output: string;
+}
+
+async function demo(input: string, name: string, extra: string[] = []): Promise<Report> {
+  const output = join(work, `${name}.wav`);
+  const result = await runCli(['demo', '--models', 'test', '--models-dir', sharedModelsDir, '--input', input, '--output', output, '--json', ...extra]);
+  expect(result.stderr).not.toMatch(/"level":(50|60)/);
+  expect(result.code, result.stderr).toBe(0);
+  // stdout is exactly one JSON object; logs went to stderr.
+  const lines = result.stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  const report = JSON.parse(lines[0]!) as Report;
+  expect(report.output).toBe(output);
+  return report;
+}
+
+function expectCompleteTurn(turn: Report['turns'][number]): void {
+  const marks = MARK_ORDER.map((name) => {
+    const at = turn.marks[name];
+    expect(at, `${name} missing`).toEqual(expect.any(Number));
+    return at as number;
+  });
+  expect([...marks].sort((a, b) => a - b), `marks out of order: ${JSON.stringify(turn.marks)}`).toEqual(marks);
+  for (const key of ['endOfSpeechToAsrFinal', 'asrFinalToLlmFirstToken', 'llmFirstTokenToTtsFirstAudio', 'endOfSpeechToFirstAudio']) {
+    expect(turn.latencyMs[key], key).toBeGreaterThanOrEqual(0);
+  }
+  expect(turn.reply.length).toBeGreaterThan(0);
+}
+
+async function expectSpokenOutput(path: string, minSeconds: number): Promise<void> {
+  const audio = await readWavFile(path);
+  const samples = floatToInt16(audio.channels[0]!);
+  expect(samples.length / audio.sampleRate).toBeGreaterThan(minSeconds);
+  expect(rms(samples)).toBeGreaterThan(0.02);
+}
+
+describe('kiosk-voice demo --models test (real VAD, pocketsphinx, LLM, espeak-ng in workers)', () => {
+  it('answers flite_rms_opening_hours.wav from the rules and writes the spoken reply', async () => {
+    const report = await demo(sharedFile('audio/flite_rms_opening_hours.wav'), 'opening');
+    expect(report.turns).toHaveLength(1);
+    const [turn] = report.turns;
+    expect(turn!.transcript).toContain('opening hours');
+    expect(turn!.path).toBe('rule');
+    expect(turn!.reply).toMatch(/open from 9 am/);
+    expectCompleteTurn(turn!);
+    await expectSpokenOutput(report.output, 2);
+  });
+
+  it('takes espeak_three_utterances.wav as three turns through the LLM', async () => {
+    const report = await demo(sharedFile('audio/espeak_three_utterances.wav'), 'three');
+    expect(report.turns).toHaveLength(3);
+    for (const turn of report.turns) expectCompleteTurn(turn);
+    // Turns follow the audio: each one's speech starts after the previous one's ended.
+    for (let i = 1; i < 3; i++) expect(report.turns[i]!.marks.speechStart!).toBeGreaterThan(report.turns[i - 1]!.marks.speechEnd!);
+    await expectSpokenOutput(report.output, 3);
+  });
+
+  it('paces the input like a microphone with --realtime and reports the same shape', async () => {
+    const started = Date.now();
+    const report = await demo(sharedFile('audio/flite_rms_opening_hours.wav'), 'realtime', ['--realtime']);
+    // The file is 4.3 s long; real-time pacing cannot finish much sooner.
+    expect(Date.now() - started).toBeGreaterThan(4000);
+    expect(report.turns).toHaveLength(1);
+    expectCompleteTurn(report.turns[0]!);
+  });
+
+  it('prints a readable summary without --json', async () => {
+    const output = join(work, 'human.wav');
+    const result = await runCli(['demo', '--models', 'test', '--models-dir', sharedModelsDir, '--input', sharedFile('audio/flite_rms_opening_hours.wav'), '--output', output]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/turn 1 {2}heard: "what are your opening hours"/);
+    expect(result.stdout).toMatch(/end of speech → first audio \d+ ms/);
+    expect(result.stdout).toContain(`replies written to ${output}`);
+  });
+
+  it('reports no turns for a silent file and still writes a (silent) output', async () => {
+    const silent = join(work, 'silence.wav');
+    const header = Buffer.alloc(44);
+    header.write('RIFF', 0);
+    header.writeUInt32LE(36 + 64000, 4);
+    header.write('WAVEfmt ', 8);
+    header.writeUInt32LE(16, 16);
+    header.writeUInt16LE(1, 20);
+    header.writeUInt16LE(1, 22);
+    header.writeUInt32LE(16000, 24);
+    header.writeUInt32LE(32000, 28);
+    header.writeUInt16LE(2, 32);
+    header.writeUInt16LE(16, 34);
+    header.write('data', 36);
+    header.writeUInt32LE(64000, 40);
+    writeFileSync(silent, Buffer.concat([header, Buffer.alloc(64000)]));
+    const report = await demo(silent, 'silent-out');
+    expect(report.turns).toEqual([]);
+  });
+});
+
+describe('kiosk-voice demo with bad input', () => {
+  it('rejects every bad WAV with a non-zero exit and one line on stderr', async () => {
+    mkdirSync(join(work, 'bad'));
+    const fixtures = await writeBadWavFixtures(join(work, 'bad'));
+    fixtures['missing-file'] = join(work, 'does-not-exist.wav');
+    fixtures['a-directory'] = work;
+    expect(Object.keys(fixtures).length).toBeGreaterThanOrEqual(8);
+    for (const [name, path] of Object.entries(fixtures)) {
+      const result = await runCli(['demo', '--models', 'test', '--models-dir', sharedModelsDir, '--input', path, '--output', join(work, 'bad.wav')], {
+        timeoutMs: 30_000,
+      });
+      expect(result.code, `${name}: ${result.stderr}`).not.toBe(0);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines, `${name} printed more than one line: ${result.stderr}`).toHaveLength(1);
+      expect(lines[0], name).toMatch(/^kiosk-voice: /);
+      expect(lines[0], name).not.toMatch(/\bat .*\.js:\d+/);
+    }
+  });
+
+  it('rejects bad options and a bad config value with one line', async () => {
+    const input = sharedFile('audio/flite_rms_opening_hours.wav');
+    const unknownSet = await runCli(['demo', '--models', 'nope', '--input', input]);
+    expect(unknownSet.code).not.toBe(0);
+    expect(unknownSet.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknownSet.stderr).toMatch(/nope/);
+
+    const badEnv = await runCli(['demo', '--models', 'test', '--models-dir', sharedModelsDir, '--input', input], { env: { KIOSK_VOICE__VAD__THRESHOLD: '7' } });
+    expect(badEnv.code).not.toBe(0);
+    expect(badEnv.stderr.trim()).toMatch(/^kiosk-voice: invalid configuration .*vad\.threshold: Too big/);
+    expect(badEnv.stderr.trim().split('\n')).toHaveLength(1);
+
+    const noModels = await runCli(['demo', '--models', 'test', '--models-dir', join(work, 'empty-models'), '--input', input]);
+    expect(noModels.code).not.toBe(0);
+    expect(noModels.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noModels.stderr).toMatch(/not found at .*empty-models.* — run `kiosk-voice models fetch/);
+
+    const missingInput = await runCli(['demo', '--models', 'test']);
+    expect(missingInput.code).not.toBe(0);
+    expect(missingInput.stderr).toMatch(/required option '-i, --input <wav>'/);
+  });
+});
