@@ -30,6 +30,7 @@ export function turnReport(turn: Turn, startedAt: number) {
     transcript: turn.transcript,
     reply: turn.reply,
     path: turn.path,
+    ...(turn.speechSamples ? { speechSeconds: turn.speechSamples.map((s) => Math.round(s / 16) / 1000) } : {}),
     ...(turn.problem ? { problem: turn.problem } : {}),
     marks,
     latencyMs: Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, round(v)])),

@@ -71,6 +71,11 @@ export const llmSchema = z.strictObject({
       'You are the voice of a front-desk kiosk. Answer in one or two short spoken sentences. ' +
         'Never use lists, markdown or emoji.',
     ),
+  /**
+   * Exchanges kept when the context runs over 60 % full. Trimming happens after a reply, while
+   * the visitor listens, so no question waits for it.
+   */
+  historyTurns: z.number().int().min(0).max(20).default(2),
   /** Feed stable partial transcripts to the model while the visitor is still speaking. */
   preloadPartials: z.boolean().default(true),
   /** Give up on the model and speak the fallback reply after this long without a first token. */
@@ -121,6 +126,11 @@ export const dialogSchema = z.strictObject({
   ]),
   /** Spoken when the model fails or is too slow, so a visitor is never left in silence. */
   fallbackReply: z.string().min(1).default("Sorry, I can't answer that right now. Please ask at the front desk."),
+  /**
+   * After this long without a turn the next visitor is someone else: earlier exchanges are
+   * dropped (the system prompt stays evaluated).
+   */
+  newConversationAfterSeconds: z.number().min(5).max(3600).default(45),
   /** Spoken when speech was heard but no words were recognised. */
   notUnderstoodReply: z.string().min(1).default('Sorry, I did not catch that. Could you say it again?'),
 });

@@ -39,6 +39,8 @@ export interface Turn {
   reply: string;
   path: ReplyPath;
   marks: Partial<Record<MarkName | 'bargeIn', number>>;
+  /** Where the utterance lies in the audio stream, in samples at 16 kHz: [start, end). */
+  speechSamples?: [number, number];
   compute: Partial<EngineCompute>;
   /** Why the turn fell back or failed, when it did. */
   problem?: string;

@@ -43,7 +43,7 @@ export interface LoadTimes {
   mouth: number;
 }
 
-type Pending = Pick<Turn, 'id' | 'marks' | 'compute'>;
+type Pending = Pick<Turn, 'id' | 'marks' | 'compute' | 'speechSamples'>;
 
 /**
  * The voice turn on the main thread: audio frames go to the ears, finished utterances become
@@ -65,6 +65,7 @@ export class VoicePipeline extends EventEmitter<PipelineEvents> {
   private flushed: (() => void) | undefined;
   private lastPreload = '';
   private speechIds = 0;
+  private lastTurnEndedAt: number | undefined;
 
   constructor(private readonly options: VoicePipelineOptions) {
     super();
@@ -157,6 +158,7 @@ export class VoicePipeline extends EventEmitter<PipelineEvents> {
           id: event.utteranceId,
           marks: { speechStart: event.speechStartAt, speechEnd: event.speechEndAt, endpoint: event.endpointAt },
           compute: { vadHangover: event.endpointAt - event.speechEndAt },
+          speechSamples: [event.startSampleIndex, event.endSampleIndex],
         });
         return;
       case 'final': {
@@ -198,9 +200,12 @@ export class VoicePipeline extends EventEmitter<PipelineEvents> {
       nextSpeechId: () => ++this.speechIds,
     });
     this.activeRun = run;
+    const idleMs = this.lastTurnEndedAt === undefined ? 0 : monotonicMs() - this.lastTurnEndedAt;
+    if (idleMs > config.dialog.newConversationAfterSeconds * 1000) this.brain.post({ type: 'newConversation' });
     run.start();
     const finished = await run.done;
     this.activeRun = undefined;
+    this.lastTurnEndedAt = monotonicMs();
     this.emit('turn', finished);
     this.closeTurn();
   }

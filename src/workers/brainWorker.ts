@@ -23,6 +23,8 @@ runWorker<BrainInit, BrainRequest, BrainEvent>('brain', async (init, send, logge
         send({ type: 'text', turnId, text: chunk, at: monotonicMs() });
       }
       send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: controller.signal.aborted });
+      // While the reply is being spoken, make room for the next question.
+      if (await llm.compactIfNeeded()) logger.debug({ turnId }, 'chat history compacted');
     } catch (error) {
       logger.error({ err: error, turnId }, 'LLM reply failed');
       send(toWorkerError(error, turnId));

@@ -7,7 +7,7 @@ import { readWavFile } from '../../src/audio/wav.js';
 import { floatToInt16 } from '../../src/audio/pcm.js';
 import { MARK_ORDER } from '../../src/turn/Turn.js';
 import { runCli } from '../helpers/runCli.js';
-import { sharedFile, sharedModelsDir } from '../helpers/sharedModels.js';
+import { readTranscripts, sharedFile, sharedModelsDir } from '../helpers/sharedModels.js';
 import { writeBadWavFixtures } from '../helpers/wavFixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kv-demo-'));
@@ -18,6 +18,7 @@ interface Report {
     transcript: string;
     reply: string;
     path: string;
+    speechSeconds: [number, number];
     marks: Record<string, number | null>;
     latencyMs: Record<string, number | null>;
     computeMs: Record<string, number | null>;
@@ -74,8 +75,12 @@ describe('kiosk-voice demo --models test (real VAD, pocketsphinx, LLM, espeak-ng
     const report = await demo(sharedFile('audio/espeak_three_utterances.wav'), 'three');
     expect(report.turns).toHaveLength(3);
     for (const turn of report.turns) expectCompleteTurn(turn);
-    // Turns follow the audio: each one's speech starts after the previous one's ended.
-    for (let i = 1; i < 3; i++) expect(report.turns[i]!.marks.speechStart!).toBeGreaterThan(report.turns[i - 1]!.marks.speechEnd!);
+    // One turn per utterance, in order, where the reference puts the speech.
+    const reference = readTranscripts().find((row) => row.file === 'espeak_three_utterances.wav')!.regions;
+    report.turns.forEach((turn, i) => {
+      expect(Math.abs(turn.speechSeconds[0] - reference[i]![0]), `turn ${i + 1} start`).toBeLessThan(0.2);
+      expect(Math.abs(turn.speechSeconds[1] - reference[i]![1]), `turn ${i + 1} end`).toBeLessThan(0.2);
+    });
     await expectSpokenOutput(report.output, 3);
   });
 

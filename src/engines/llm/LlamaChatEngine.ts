@@ -4,6 +4,9 @@ import { KioskVoiceError } from '../../errors.js';
 import { AsyncQueue } from '../../util/AsyncQueue.js';
 import { resolveModelPath } from '../resolveModelPath.js';
 
+/** Share of the context after which old exchanges are dropped. */
+const COMPACT_AT = 0.6;
+
 /** The GGUF model could not be loaded. */
 export class LlmLoadError extends KioskVoiceError {}
 
@@ -65,6 +68,21 @@ export class LlamaChatEngine {
         (error: unknown) => (signal.aborted ? queue.end() : queue.fail(error)),
       );
     return queue;
+  }
+
+  /**
+   * When the context is more than 60 % full, keeps only the system prompt and the last
+   * `historyTurns` exchanges and evaluates them now. Otherwise node-llama-cpp would compress the
+   * history when the context overflows — in the middle of a visitor's question.
+   */
+  async compactIfNeeded(): Promise<boolean> {
+    if (this.session.sequence.nextTokenIndex < COMPACT_AT * this.context.contextSize) return false;
+    const history = this.session.getChatHistory();
+    const exchanges = history.filter((item) => item.type !== 'system');
+    const keep = this.config.historyTurns * 2;
+    this.session.setChatHistory([...history.filter((item) => item.type === 'system'), ...(keep > 0 ? exchanges.slice(-keep) : [])]);
+    await this.session.preloadPrompt('');
+    return true;
   }
 
   /** Starts a new conversation: forgets earlier turns but keeps the evaluated system prompt. */

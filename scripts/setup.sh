@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# One-time setup on Debian / Raspberry Pi OS: system packages, npm dependencies, build, test models.
+# Safe to run again. Uses sudo for apt when not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# espeak-ng, pocketsphinx (+ English model), flite and sox: the test model set's real engines;
+# alsa-utils: arecord/aplay; python3-onnx/numpy: tiny ONNX models for the sherpa adapter tests;
+# bzip2: model archives.
+APT_PACKAGES=(espeak-ng espeak-ng-data pocketsphinx pocketsphinx-en-us flite sox alsa-utils bzip2 python3-onnx python3-numpy)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent
+
+# The small test models: copied from KIOSK_MODELS_MIRROR (default: ../shared/models) when present.
+export KIOSK_MODELS_MIRROR="${KIOSK_MODELS_MIRROR:-$(cd .. && pwd)/shared/models}"
+node dist/cli.js models fetch --set test
