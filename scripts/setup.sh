@@ -22,7 +22,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm install`, not `npm ci`: the registry may lack node-llama-cpp's prebuilt packages for other
+  # platforms, so the lock cannot list them and `npm ci` refuses. Versions still come from the lock.
+  npm install --no-audit --no-fund
 fi
 npm run build --silent
 
