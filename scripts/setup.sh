@@ -28,6 +28,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build --silent
 
-# The small test models: copied from KIOSK_MODELS_MIRROR (default: ../shared/models) when present.
-export KIOSK_MODELS_MIRROR="${KIOSK_MODELS_MIRROR:-$(cd .. && pwd)/shared/models}"
+# The small test models: copied from KIOSK_MODELS_MIRROR (default: ../shared/models, when it is
+# there), downloaded otherwise.
+if [ -z "${KIOSK_MODELS_MIRROR:-}" ] && [ -d ../shared/models ]; then
+  export KIOSK_MODELS_MIRROR="$(cd ../shared/models && pwd)"
+fi
 node dist/cli.js models fetch --set test
