@@ -87,10 +87,10 @@ const NEMO_ENCODER_KEYS: Record<string, MetaType> = {
  * Streaming speech recognition with a sherpa-onnx transducer (streaming zipformer and friends):
  * decodes while the visitor speaks and reports partial transcripts as they change.
  *
- * The transcript can only change when the encoder has a full chunk (its `decode_chunk_len`
- * frames, exposed as `chunkMs`, e.g. 320 ms for the 20M zipformer), so partials come once per chunk
- * of speech at most. `partialIntervalMs` in the config is the cadence the turn controller expects;
- * pick a model whose chunk is not longer. Synchronous: run it in a worker.
+ * A partial is reported when the text changes, and the current one again after every
+ * `partialIntervalMs` of speech, so listeners get a steady heartbeat. The text itself can only
+ * change when the encoder has a full chunk (its `decode_chunk_len` frames, exposed as `chunkMs`,
+ * e.g. 320 ms for the 20M zipformer). Synchronous: run it in a worker.
  *
  * Construction checks every file first (see ../sherpaModelFiles.ts for why: a wrong file can end
  * the whole process instead of throwing).
@@ -101,10 +101,15 @@ export class SherpaOnlineAsr implements AsrEngine {
   readonly chunkMs: number | undefined;
   private recognizer: sherpa.OnlineRecognizer | undefined;
   private stream: sherpa.OnlineStream;
+  /** The last partial reported, and the newest hypothesis (reported or not). */
   private lastPartial = '';
+  private lastPartialCandidate = '';
   private fedSamples = 0;
+  private samplesSincePartial = 0;
+  private readonly partialIntervalSamples: number;
 
   constructor(config: SherpaOnlineConfig, modelsDir: string) {
+    this.partialIntervalSamples = Math.round((config.partialIntervalMs * SAMPLE_RATE) / 1000);
     const encoder = modelFile(modelsDir, config.encoder, `${PREFIX}.encoder`, 'streaming ASR encoder');
     const decoder = modelFile(modelsDir, config.decoder, `${PREFIX}.decoder`, 'streaming ASR decoder');
     const joiner = modelFile(modelsDir, config.joiner, `${PREFIX}.joiner`, 'streaming ASR joiner');
@@ -143,7 +148,9 @@ export class SherpaOnlineAsr implements AsrEngine {
     // A fresh stream: a stream that saw inputFinished() takes no more audio.
     this.stream = recognizer.createStream();
     this.lastPartial = '';
+    this.lastPartialCandidate = '';
     this.fedSamples = 0;
+    this.samplesSincePartial = 0;
   }
 
   acceptSpeech(samples: Int16Array): string | undefined {
@@ -151,11 +158,14 @@ export class SherpaOnlineAsr implements AsrEngine {
     const recognizer = this.live();
     this.stream.acceptWaveform({ samples: int16ToFloat(samples), sampleRate: SAMPLE_RATE });
     this.fedSamples += samples.length;
-    if (!this.decodeReady(recognizer)) return undefined;
-    const text = tidyTranscript(recognizer.getResult(this.stream).text);
-    if (text === this.lastPartial) return undefined;
+    this.samplesSincePartial += samples.length;
+    if (this.decodeReady(recognizer)) this.lastPartialCandidate = tidyTranscript(recognizer.getResult(this.stream).text);
+    const text = this.lastPartialCandidate;
+    const changed = text !== this.lastPartial;
+    if (text === '' || (!changed && this.samplesSincePartial < this.partialIntervalSamples)) return undefined;
     this.lastPartial = text;
-    return text === '' ? undefined : text;
+    this.samplesSincePartial = 0;
+    return text;
   }
 
   async finishUtterance(segment: Int16Array): Promise<string> {

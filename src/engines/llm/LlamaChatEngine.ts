@@ -44,6 +44,16 @@ export class LlamaChatEngine {
     return engine;
   }
 
+  /** Prompt tokens evaluated so far; what a reply adds to it is the prefill work it cost. */
+  get evaluatedInputTokens(): number {
+    return this.session.sequence.tokenMeter.usedInputTokens;
+  }
+
+  /** Tokens currently held in the context (system prompt, history, the current turn). */
+  get contextTokens(): number {
+    return this.session.sequence.nextTokenIndex;
+  }
+
   /** Evaluates the start of a user turn ahead of time. Safe to call repeatedly with longer text. */
   async preload(partialText: string): Promise<void> {
     await this.session.preloadPrompt(partialText);
