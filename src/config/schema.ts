@@ -104,6 +104,53 @@ export const ttsSchema = z.strictObject({
   sherpa: sherpaTtsSchema.prefault({}),
 });
 
+export const captureSchema = z.strictObject({
+  /** `auto` tries naudiodon (PortAudio in a child process), then arecord. */
+  backend: z.enum(['auto', 'naudiodon', 'arecord']).default('auto'),
+  /**
+   * An ALSA PCM (`default`, `plughw:CARD=ArrayUAC10,DEV=0`, a name from ~/.asoundrc) or a
+   * case-insensitive substring of a device name as `kiosk-voice devices` lists it. Never an index.
+   */
+  device: z.string().min(1).default('default'),
+  /** The rate the device is opened at; audio is resampled to 16 kHz. */
+  sampleRate: z.number().int().min(8000).max(192000).default(16000),
+  /** Channels the device is opened with (a mic array has 2–8). */
+  channels: z.number().int().min(1).max(32).default(1),
+  /** Which channels (0-based) feed the pipeline, averaged; empty means all of them. */
+  useChannels: z.array(z.number().int().min(0).max(31)).default([]),
+  gainDb: z.number().min(-20).max(40).default(0),
+  /** High-pass out the DC offset many USB mics have; it biases the VAD. */
+  removeDc: z.boolean().default(true),
+  /** Audio per capture read: 20–40 ms keeps latency low without waking too often. */
+  chunkMs: z.number().int().min(10).max(100).default(20),
+  /** No audio for this long means the device stalled: it is reopened. */
+  stallTimeoutMs: z.number().int().min(200).max(30000).default(1000),
+  /** First wait before reopening a failed device; it doubles up to `maxReopenDelayMs`. */
+  reopenDelayMs: z.number().int().min(50).max(10000).default(250),
+  maxReopenDelayMs: z.number().int().min(100).max(120000).default(5000),
+  /** With `auto`, naudiodon failures in a row before falling back to arecord for good. */
+  naudiodonFailuresBeforeFallback: z.number().int().min(1).max(20).default(3),
+});
+
+export const playbackSchema = z.strictObject({
+  /** `auto` tries naudiodon, then aplay. */
+  backend: z.enum(['auto', 'naudiodon', 'aplay']).default('auto'),
+  /** An ALSA PCM or a substring of a device name, as for capture. */
+  device: z.string().min(1).default('default'),
+  /** Linear gain applied to the agent's voice, 0 (mute) to 2. */
+  volume: z.number().min(0).max(2).default(1),
+});
+
+export const audioSchema = z.strictObject({
+  capture: captureSchema.prefault({}),
+  playback: playbackSchema.prefault({}),
+  /**
+   * Keep listening while the agent speaks. Only with hardware echo cancellation: otherwise the
+   * agent hears itself. Off (half-duplex) by default.
+   */
+  fullDuplex: z.boolean().default(false),
+});
+
 export const chunkerSchema = z.strictObject({
   /** The first phrase leaves at a clause boundary once it has this many words… */
   firstPhraseMinWords: z.number().int().min(1).max(20).default(3),
@@ -143,6 +190,7 @@ export const configSchema = z.strictObject({
       dir: z.string().min(1).default('models'),
     })
     .prefault({}),
+  audio: audioSchema.prefault({}),
   vad: vadSchema.prefault({}),
   asr: asrSchema.prefault({}),
   llm: llmSchema.prefault({}),
