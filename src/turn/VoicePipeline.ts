@@ -25,7 +25,7 @@ export interface VoicePipelineOptions {
   modelsDir: string;
   logger: Logger;
   /** Built once the mouth reports its sample rate. */
-  createSink: (sampleRate: number) => AudioSink;
+  createSink: (sampleRate: number) => AudioSink | Promise<AudioSink>;
   /** Speak while the reply is still being generated (default), or only once it is complete. */
   streaming?: boolean;
 }
@@ -34,6 +34,8 @@ export interface PipelineEvents {
   speechStart: [{ utteranceId: number }];
   partial: [{ utteranceId: number; text: string }];
   turn: [Turn];
+  /** A worker crashed too often and was given up on: the pipeline cannot serve any more. */
+  fatal: [Error];
 }
 
 /** How long each worker took to load its engine, in ms. */
@@ -85,7 +87,10 @@ export class VoicePipeline extends EventEmitter<PipelineEvents> {
       this.pending.clear();
     });
     for (const worker of [this.ears, this.brain, this.mouth]) {
-      worker.on('gaveUp', (error) => logger.fatal({ worker: worker.name }, error.toUserLine()));
+      worker.on('gaveUp', (error) => {
+        logger.fatal({ worker: worker.name }, error.toUserLine());
+        this.emit('fatal', error);
+      });
     }
   }
 
@@ -103,7 +108,12 @@ export class VoicePipeline extends EventEmitter<PipelineEvents> {
       throw failure.reason;
     }
     const [ears, brain, mouth] = results as PromiseFulfilledResult<{ loadMs: number }>[];
-    this.sinkInstance = this.options.createSink((this.mouth.ready as { sampleRate: number }).sampleRate);
+    try {
+      this.sinkInstance = await this.options.createSink((this.mouth.ready as { sampleRate: number }).sampleRate);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
     return { ears: ears!.value.loadMs, brain: brain!.value.loadMs, mouth: mouth!.value.loadMs };
   }
 
@@ -117,6 +127,11 @@ export class VoicePipeline extends EventEmitter<PipelineEvents> {
   whenConsumed(sampleIndex: number): Promise<void> {
     if (this.consumed >= sampleIndex) return Promise.resolve();
     return new Promise((resolve) => this.consumedWaiters.push({ sampleIndex, resolve }));
+  }
+
+  /** True while the agent's voice is playing (from the first audio of a reply to its end). */
+  get speaking(): boolean {
+    return this.activeRun?.turn.marks.playbackStart !== undefined;
   }
 
   /** Resolves when no utterance is being recognised and no turn is running or queued. */

@@ -1,11 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerModelsCommand } from '../../src/cli/modelsCommand.js';
@@ -22,20 +20,12 @@ import {
 } from '../../src/models/fetchModels.js';
 import { loadManifest, type ModelEntry, type ModelManifest } from '../../src/models/manifestSchema.js';
 import { verifyModelSet } from '../../src/models/verifyModels.js';
+import { sharedModelsDir } from '../helpers/sharedModels.js';
+import { useTempDirs } from '../helpers/tempDirs.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-/** shared/models sits beside the clone in CI; KIOSK_MODELS_MIRROR overrides. */
-const mirror = resolve(repoRoot, process.env.KIOSK_MODELS_MIRROR ?? '../shared/models');
+const mirror = sharedModelsDir;
 
-const tmpDirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'kv-models-fetch-'));
-  tmpDirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tmp = useTempDirs('kv-models-fetch-');
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -1,9 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { configForModelSet } from '../../src/models/configForModelSet.js';
 import {
@@ -16,20 +14,12 @@ import {
   UnknownModelSetError,
 } from '../../src/models/manifestSchema.js';
 import { registerModelsCommand } from '../../src/cli/modelsCommand.js';
+import { repoRoot, sharedModelsDir } from '../helpers/sharedModels.js';
+import { useTempDirs } from '../helpers/tempDirs.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-/** shared/models sits beside the clone in CI; KIOSK_MODELS_MIRROR overrides. */
-const mirror = resolve(repoRoot, process.env.KIOSK_MODELS_MIRROR ?? '../shared/models');
+const mirror = sharedModelsDir;
 
-const tmpDirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'kv-models-unit-'));
-  tmpDirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tmp = useTempDirs('kv-models-unit-');
 
 const manifest = loadManifest();
 const rawManifest = (): Record<string, unknown> => JSON.parse(readFileSync(defaultManifestPath(), 'utf8')) as Record<string, unknown>;
