@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { KioskVoiceError } from './errors.js';
 import { registerBenchCommand } from './cli/benchCommand.js';
 import { registerDemoCommand } from './cli/demoCommand.js';
+import { registerDevicesCommand } from './cli/devicesCommand.js';
 import { registerModelsCommand } from './cli/modelsCommand.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,6 +27,7 @@ const program = new Command('kiosk-voice')
 registerDemoCommand(program);
 registerModelsCommand(program);
 registerBenchCommand(program);
+registerDevicesCommand(program);
 
 process.on('unhandledRejection', reportAndExit);
 program.parseAsync(process.argv).catch(reportAndExit);

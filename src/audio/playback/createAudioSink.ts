@@ -1,0 +1,66 @@
+import type { KioskConfig } from '../../config/schema.js';
+import type { Logger } from '../../logging/createLogger.js';
+import type { AudioSink } from '../AudioSink.js';
+import { listAlsaDevices, matchAlsaPcm, type AlsaPcm } from '../devices/listAudioDevices.js';
+import { AplaySink } from './AplaySink.js';
+import { NaudiodonSink } from './NaudiodonSink.js';
+import { PlaybackDeviceError } from './PlaybackDeviceError.js';
+
+/** A speaker as the agent holds it: an `AudioSink` that knows its backend and can be closed. */
+export interface PlaybackSink extends AudioSink {
+  readonly backend: 'naudiodon' | 'aplay';
+  /** The device as the backend was asked to open it (an ALSA PCM for aplay, the configured name for naudiodon). */
+  readonly device: string;
+  /** Cuts playback and ends the player process. */
+  close(): Promise<void>;
+}
+
+export interface CreateAudioSinkOptions {
+  /** Environment for the player processes (ALSA reads `$HOME/.asoundrc`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Opens the speaker as `audio.playback` says: naudiodon (PortAudio in a child process), aplay, or
+ * `auto` — naudiodon, and aplay when naudiodon cannot open the device (one warning line). The
+ * device is open when this resolves, so a wrong name fails here with the reason.
+ */
+export async function createAudioSink(
+  config: KioskConfig['audio']['playback'],
+  sampleRate: number,
+  logger: Logger,
+  options: CreateAudioSinkOptions = {},
+): Promise<PlaybackSink> {
+  const common = { sampleRate, volume: config.volume, logger, env: options.env };
+  if (config.backend === 'naudiodon') return NaudiodonSink.open({ ...common, device: config.device });
+  if (config.backend === 'auto') {
+    try {
+      return await NaudiodonSink.open({ ...common, device: config.device });
+    } catch (error) {
+      if (!(error instanceof PlaybackDeviceError)) throw error;
+      logger.warn({ device: config.device, reason: error.message }, 'naudiodon cannot open the playback device; using aplay');
+    }
+  }
+  const device = await aplayDeviceFor(config.device, options.env);
+  const sink = new AplaySink({ ...common, device });
+  await sink.start();
+  if (device !== config.device) logger.info({ device: config.device, pcm: device }, 'playback device matched an ALSA PCM');
+  return sink;
+}
+
+/**
+ * The ALSA PCM aplay should open for a configured name. A PCM name or spec (`default`,
+ * `plughw:CARD=…`, anything `aplay -L` lists) is used as it is; otherwise the name is taken as part
+ * of a listed PCM name or description (see `matchAlsaPcm`). Never an index.
+ */
+export async function aplayDeviceFor(device: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  if (device.includes(':') || device === 'default') return device;
+  let pcms: AlsaPcm[];
+  try {
+    pcms = (await listAlsaDevices('playback', { env })).pcms;
+  } catch {
+    return device;
+  }
+  // Nothing or too much matched: aplay gets the name as written and says what is wrong with it.
+  return matchAlsaPcm(pcms, device) ?? device;
+}
