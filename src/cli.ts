@@ -3,9 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { KioskVoiceError } from './errors.js';
 import { registerBenchCommand } from './cli/benchCommand.js';
+import { registerCaptureBenchCommand } from './cli/captureBenchCommand.js';
 import { registerDemoCommand } from './cli/demoCommand.js';
 import { registerDevicesCommand } from './cli/devicesCommand.js';
 import { registerModelsCommand } from './cli/modelsCommand.js';
+import { registerRunCommand } from './cli/runCommand.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -24,9 +26,11 @@ const program = new Command('kiosk-voice')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
+registerRunCommand(program);
 registerDemoCommand(program);
 registerModelsCommand(program);
 registerBenchCommand(program);
+registerCaptureBenchCommand(program);
 registerDevicesCommand(program);
 
 process.on('unhandledRejection', reportAndExit);

@@ -57,9 +57,10 @@ export class VoiceAgent extends EventEmitter<VoiceAgentEvents> {
     this.pipeline.on('fatal', (error) => this.emit('fatal', error));
   }
 
-  /** Loads the engines and starts listening. */
+  /** Loads the engines, then opens the microphone (no audio piles up while models load). */
   async start(): Promise<LoadTimes> {
     const loadMs = await this.pipeline.start();
+    this.options.capture.start();
     this.state = 'listening';
     this.pump = this.listen();
     return loadMs;
@@ -81,7 +82,6 @@ export class VoiceAgent extends EventEmitter<VoiceAgentEvents> {
     this.state = 'stopped';
     await this.options.capture.close();
     await this.pump;
-    this.pipeline.sink.stop();
     await this.pipeline.stop();
   }
 

@@ -8,4 +8,6 @@ export interface AudioSink {
   stop(): void;
   /** Samples actually played so far. */
   position(): number;
+  /** Cuts playback and releases the device (ends a player process); the sink is unusable afterwards. */
+  close(): Promise<void>;
 }

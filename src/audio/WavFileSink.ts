@@ -37,6 +37,10 @@ export class WavFileSink implements AudioSink {
     this.playedUntil = Date.now();
   }
 
+  async close(): Promise<void> {
+    this.stop();
+  }
+
   position(): number {
     if (!this.realtime) return this.written;
     const unplayed = Math.max(0, ((this.playedUntil - Date.now()) * this.sampleRate) / 1000);

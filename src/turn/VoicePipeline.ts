@@ -149,8 +149,9 @@ export class VoicePipeline extends EventEmitter<PipelineEvents> {
     await this.whenIdle();
   }
 
+  /** Ends the workers and closes the sink. */
   async stop(): Promise<void> {
-    await Promise.all([this.ears.stop(), this.brain.stop(), this.mouth.stop()]);
+    await Promise.all([this.ears.stop(), this.brain.stop(), this.mouth.stop(), this.sinkInstance?.close()]);
   }
 
   private onEars(event: EarsEvent): void {

@@ -28,6 +28,8 @@ export interface CaptureHealth {
  * contiguous; audio lost while the device was away is not made up). Iterating ends after `close()`.
  */
 export interface CaptureSource extends AsyncIterable<CapturedFrame> {
+  /** Opens the device in the background; frames flow from then on. Idempotent. */
+  start(): void;
   health(): CaptureHealth;
   close(): Promise<void>;
 }
