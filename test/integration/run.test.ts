@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rms } from '../../src/audio/pcm.js';
 import { loadWavForPipeline } from '../../src/audio/toPipelineAudio.js';
@@ -153,6 +154,35 @@ describe('kiosk-voice run (real ALSA fake mic and speaker, real engines)', () =>
     expect(d.logs.filter(isTurn)[1]!.transcript).toContain('opening hours');
     expect(await d.stop()).toBe(0);
   });
+
+  it('does not hear itself: half-duplex ignores the mic while speaking, full duplex does not', async () => {
+    // The question, then the question again while the (long) reply is playing, then silence.
+    const { samples } = await loadWavForPipeline(sharedFile('audio/flite_rms_opening_hours.wav'));
+    const twice = new Int16Array(samples.length * 2 + 16000);
+    twice.set(samples, 0);
+    twice.set(samples, samples.length + 16000);
+    const longReply = 'We are open from nine in the morning until half past five in the afternoon, from Monday to Friday. On Saturdays we open at ten and close at two. On Sundays and public holidays we are closed.';
+    alsa = await createFakeAlsa({ mics: { kmic: { audio: twice, rate: 16000, channels: 1 } } });
+    const configFile = join(alsa.home, 'kiosk.yaml');
+    writeFileSync(configFile, `dialog:\n  rules:\n    - match: [opening hours]\n      reply: "${longReply}"\n`);
+    const turnsWith = async (fullDuplex: boolean): Promise<LogLine[]> => {
+      const d = new Daemon(['--config', configFile, '--input-device', 'kmic', '--output-device', 'kspk'], {
+        ...alsa!.env,
+        KIOSK_VOICE__AUDIO__FULL_DUPLEX: String(fullDuplex),
+      });
+      daemon = d;
+      const first = await d.waitFor(isTurn, 30_000, 'first turn');
+      expect(first.reply).toBe(longReply);
+      // The second question ends ~2.5 s after the first; give it time to be answered if heard.
+      await new Promise((resolve) => setTimeout(resolve, 9_000));
+      expect(await d.stop()).toBe(0);
+      return d.logs.filter(isTurn);
+    };
+    expect(await turnsWith(false)).toHaveLength(1);
+    const full = await turnsWith(true);
+    expect(full.length).toBeGreaterThanOrEqual(2);
+    expect(full[1]!.transcript).toContain('opening hours');
+  }, 120_000);
 
   it('keeps retrying a missing mic with backoff: one error line, no crash, little CPU', async () => {
     alsa = await createFakeAlsa();
