@@ -1,67 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
+import { spawn } from 'node:child_process';
 import { KioskVoiceError } from '../../errors.js';
-import type { Logger } from '../../logging/createLogger.js';
+import { CaptureProcess } from './CaptureProcess.js';
 
 /** arecord could not open the device, lost it, or is not installed. */
 export class ArecordCaptureError extends KioskVoiceError {}
 
-/** What a capture backend needs to open a device; shared by both backends. */
-export interface RawCaptureOptions {
-  /** ALSA PCM (arecord) or device name / substring (naudiodon), as configured. */
-  device: string;
-  sampleRate: number;
-  channels: number;
-  /** Audio per read; sets the ALSA period, so the latency a read adds. */
-  chunkMs: number;
-  logger: Logger;
-  /** Environment for the capture process (HOME decides which ~/.asoundrc ALSA reads). */
-  env?: NodeJS.ProcessEnv;
-  /** The executable (default `arecord`). */
-  binary?: string;
-}
-
-/** Events of a raw capture backend: one open of one device, from start to end. */
-export interface RawCaptureEvents {
-  /** Interleaved S16_LE bytes exactly as the device delivered them (any size, may split frames). */
-  data: [Buffer];
-  /** The device is open; `device` is the name it was found under. */
-  ready: [{ device: string }];
-  /** The backend reported an overrun: audio was lost because it was read too late. */
-  xrun: [];
-  /** Emitted exactly once: `undefined` after {@link ArecordCapture.stop}, else why it ended. */
-  end: [Error | undefined];
-}
-
-/** How long a capture process gets to exit on SIGTERM before it is killed. */
-const KILL_AFTER_MS = 1000;
 /** stderr lines kept for the error message and the debug log. */
 const STDERR_TAIL = 40;
 
 /**
  * One `arecord` child process recording raw S16_LE from one ALSA PCM until it is stopped or fails.
- * It never reopens anything itself: {@link LiveCapture} decides what happens next. Overruns
+ * Overruns
  * arecord reports on stderr are counted as xruns; when it exits, the first meaningful stderr line
  * becomes a one-line {@link ArecordCaptureError}.
  */
-export class ArecordCapture extends EventEmitter<RawCaptureEvents> {
+export class ArecordCapture extends CaptureProcess {
   readonly backend = 'arecord' as const;
-  private child: ChildProcess | undefined;
-  private stopping = false;
-  private ended = false;
   private sawData = false;
   private readonly stderrTail: string[] = [];
   private stderrPartial = '';
-  private killTimer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly options: RawCaptureOptions) {
-    super();
-  }
-
-  /** The arecord process id while it runs (a test kills it like a driver crash would). */
-  get pid(): number | undefined {
-    return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
-  }
 
   /** The arguments arecord gets (logged at debug when it starts). */
   get args(): string[] {
@@ -97,19 +54,6 @@ export class ArecordCapture extends EventEmitter<RawCaptureEvents> {
     child.once('close', (code, signal) => this.finish(this.stopping ? undefined : this.exitError(code, signal)));
   }
 
-  /** Stops recording; `end` follows with `undefined`. */
-  stop(): void {
-    this.stopping = true;
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
-      if (!child) this.finish(undefined);
-      return;
-    }
-    child.kill('SIGTERM');
-    this.killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
-    this.killTimer.unref();
-  }
-
   private onStderr(text: string): void {
     const lines = (this.stderrPartial + text).split('\n');
     this.stderrPartial = lines.pop() ?? '';
@@ -141,12 +85,6 @@ export class ArecordCapture extends EventEmitter<RawCaptureEvents> {
     return new ArecordCaptureError(`arecord (capture of "${device}") stopped: ${reason}`, 'check the audio.capture settings; run with --log-level debug for arecord\'s own output');
   }
 
-  private finish(error: Error | undefined): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.killTimer) clearTimeout(this.killTimer);
-    this.emit('end', error);
-  }
 }
 
 /**

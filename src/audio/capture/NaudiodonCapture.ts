@@ -1,16 +1,12 @@
-import type { ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { KioskVoiceError } from '../../errors.js';
 import { meaningfulStderr, spawnNodeChild } from '../spawnNodeChild.js';
-import type { RawCaptureEvents, RawCaptureOptions } from './ArecordCapture.js';
+import { CaptureProcess } from './CaptureProcess.js';
 import type { NaudiodonChildMessage, NaudiodonChildOptions } from './naudiodonCaptureChild.js';
 
 /** The naudiodon capture process could not open the device, lost it, or crashed. */
 export class NaudiodonCaptureError extends KioskVoiceError {}
 
-/** How long the child gets to exit on SIGTERM before it is killed. */
-const KILL_AFTER_MS = 1000;
 /** stderr kept for the debug log (PortAudio's ALSA probe alone writes ~100 lines). */
 const STDERR_KEEP_CHARS = 16_384;
 
@@ -18,25 +14,11 @@ const STDERR_KEEP_CHARS = 16_384;
  * One naudiodon (PortAudio) capture child process: opens one input and streams its bytes until it
  * is stopped or fails. Audio arrives over fd 3, status over the IPC channel; the child's stdout is
  * discarded (PortAudio and JACK print there) and its stderr is kept only for a debug log.
- * Like {@link ArecordCapture} it never reopens anything itself.
  */
-export class NaudiodonCapture extends EventEmitter<RawCaptureEvents> {
+export class NaudiodonCapture extends CaptureProcess {
   readonly backend = 'naudiodon' as const;
-  private child: ChildProcess | undefined;
-  private stopping = false;
-  private ended = false;
   private reported: NaudiodonChildMessage & { type: 'error' } | undefined;
   private stderr = '';
-  private killTimer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly options: RawCaptureOptions) {
-    super();
-  }
-
-  /** The child's process id while it runs (a test kills it like a driver crash would). */
-  get pid(): number | undefined {
-    return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
-  }
 
   start(): void {
     if (this.child) throw new Error('NaudiodonCapture.start() called twice');
@@ -69,19 +51,6 @@ export class NaudiodonCapture extends EventEmitter<RawCaptureEvents> {
     child.once('close', (code, signal) => this.finish(this.stopping ? undefined : this.exitError(code, signal)));
   }
 
-  /** Stops recording; `end` follows with `undefined`. */
-  stop(): void {
-    this.stopping = true;
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
-      if (!child) this.finish(undefined);
-      return;
-    }
-    child.kill('SIGTERM');
-    this.killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
-    this.killTimer.unref();
-  }
-
   private exitError(code: number | null, signal: NodeJS.Signals | null): NaudiodonCaptureError {
     const { device, logger } = this.options;
     const stderr = meaningfulStderr(this.stderr, 10);
@@ -94,12 +63,5 @@ export class NaudiodonCapture extends EventEmitter<RawCaptureEvents> {
       );
     }
     return new NaudiodonCaptureError(`the naudiodon capture process for "${device}" exited with code ${code}`, 'run with --log-level debug to see its output');
-  }
-
-  private finish(error: Error | undefined): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.killTimer) clearTimeout(this.killTimer);
-    this.emit('end', error);
   }
 }
