@@ -178,6 +178,11 @@ export const dialogSchema = z.strictObject({
    * dropped (the system prompt stays evaluated).
    */
   newConversationAfterSeconds: z.number().min(5).max(3600).default(45),
+  /**
+   * A turn that has not finished playing after this long is ended (its audio cut), so a hung
+   * engine can never leave the kiosk deaf.
+   */
+  maxTurnSeconds: z.number().min(5).max(600).default(60),
   /** Spoken when speech was heard but no words were recognised. */
   notUnderstoodReply: z.string().min(1).default('Sorry, I did not catch that. Could you say it again?'),
 });

@@ -35,10 +35,11 @@ export class TurnRun {
   /** Brain time of the text chunk that completed the first phrase. */
   private firstPhraseTextAt: number | undefined;
   private firstTokenTimer: NodeJS.Timeout | undefined;
+  private deadline: NodeJS.Timeout | undefined;
   private heldAudio: Int16Array[] = [];
   private finished = false;
-  /** Id under which the current reply is being spoken; a fallback gets a new one. */
-  speechId: number;
+  /** Id the mouth's audio for this turn comes back under (utterance ids restart with the ears). */
+  readonly speechId: number;
 
   constructor(
     readonly turn: Turn,
@@ -51,6 +52,14 @@ export class TurnRun {
 
   start(): void {
     const { turn, deps } = this;
+    this.deadline = setTimeout(() => {
+      deps.logger.error({ turnId: turn.id }, `turn did not finish within ${deps.config.dialog.maxTurnSeconds} s; ending it`);
+      deps.postBrain({ type: 'abort', turnId: turn.id });
+      deps.postMouth({ type: 'stop', turnId: this.speechId });
+      deps.sink.stop();
+      turn.problem = `did not finish within ${deps.config.dialog.maxTurnSeconds} s`;
+      this.complete();
+    }, deps.config.dialog.maxTurnSeconds * 1000);
     if (!turn.transcript.trim()) {
       this.speakFallback(deps.config.dialog.notUnderstoodReply, 'no words recognised');
       return;
@@ -141,6 +150,7 @@ export class TurnRun {
     this.deps.postMouth({ type: 'speak', turnId: this.speechId, phraseIndex: this.phrasesSent++, text });
   }
 
+  /** Speaks `reply` instead of the model's; only ever before any of the model's text was spoken. */
   private speakFallback(reply: string, reason: string): void {
     const { turn } = this;
     this.deps.logger.warn({ turnId: turn.id, reason }, 'speaking the fallback reply');
@@ -150,10 +160,6 @@ export class TurnRun {
     turn.reply = reply;
     turn.marks.llmFirstToken = monotonicMs();
     turn.compute.llm = 0;
-    if (this.phrasesSent > 0) this.deps.postMouth({ type: 'stop', turnId: this.speechId });
-    this.phrasesSent = this.phrasesDone = 0;
-    // Late audio of the abandoned reply arrives under the old id and is ignored.
-    this.speechId = this.deps.nextSpeechId();
     this.speak(reply);
     this.replyComplete = true;
   }
@@ -165,7 +171,13 @@ export class TurnRun {
 
   private async maybeFinish(): Promise<void> {
     if (!this.replyComplete || this.phrasesDone < this.phrasesSent || this.finished) return;
-    await this.deps.sink.drain();
+    try {
+      await this.deps.sink.drain();
+    } catch (error) {
+      // The player died mid-reply; the sink starts a new one for the next turn.
+      this.turn.problem = `playback failed: ${(error as Error).message}`;
+      this.deps.logger.error({ turnId: this.turn.id }, this.turn.problem);
+    }
     this.complete();
   }
 
@@ -173,6 +185,7 @@ export class TurnRun {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.firstTokenTimer);
+    clearTimeout(this.deadline);
     this.turn.marks.playbackEnd = monotonicMs();
     this.finish(this.turn);
   }
