@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# espeak-ng, pocketsphinx (+ English model), flite and sox: the test model set's real engines;
+# espeak-ng, python3-pocketsphinx (+ English model), flite and sox: the test model set's real engines;
 # alsa-utils: arecord/aplay; pv: paces the fake microphone in the audio tests;
 # python3-onnx/numpy: tiny ONNX models for the sherpa adapter tests; bzip2: model archives.
-APT_PACKAGES=(espeak-ng espeak-ng-data pocketsphinx pocketsphinx-en-us flite sox alsa-utils pv bzip2 python3-onnx python3-numpy)
+APT_PACKAGES=(espeak-ng espeak-ng-data python3-pocketsphinx pocketsphinx-en-us flite sox alsa-utils pv bzip2 python3-onnx python3-numpy)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -34,4 +34,9 @@ registerCaptureBenchCommand(program);
 registerDevicesCommand(program);
 
 process.on('unhandledRejection', reportAndExit);
+// `kiosk-voice … | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  reportAndExit(error);
+});
 program.parseAsync(process.argv).catch(reportAndExit);

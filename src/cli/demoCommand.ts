@@ -43,7 +43,7 @@ function describeTurn(index: number, turn: Turn): string {
   const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : '–');
   return [
     `turn ${index}  heard: "${turn.transcript}"`,
-    `        reply (${turn.path}): "${turn.reply}"${turn.problem ? `  [${turn.problem}]` : ''}`,
+    `        reply (${turn.path}): "${turn.reply.replace(/\s+/g, ' ')}"${turn.problem ? `  [${turn.problem}]` : ''}`,
     `        end of speech → ASR final ${ms(l.endOfSpeechToAsrFinal)} · → first token ${ms(l.asrFinalToLlmFirstToken)} · → TTS first audio ${ms(l.llmFirstTokenToTtsFirstAudio)} · end of speech → first audio ${ms(l.endOfSpeechToFirstAudio)}`,
   ].join('\n');
 }

@@ -23,7 +23,8 @@ export const vadSchema = z.strictObject({
 });
 
 export const pocketsphinxSchema = z.strictObject({
-  binary: z.string().min(1).default('pocketsphinx_continuous'),
+  /** The Python with Debian's pocketsphinx module (python3-pocketsphinx). */
+  python: z.string().min(1).default('/usr/bin/python3'),
   hmm: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/en-us'),
   lm: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin'),
   dict: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict'),

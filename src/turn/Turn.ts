@@ -25,6 +25,8 @@ export interface EngineCompute {
   llm: number;
   /** Synthesis of the first phrase up to its first audio. */
   tts: number;
+  /** Not compute: time the turn waited for the previous one to finish playing. */
+  queued: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export interface TurnLatencies {
   asrFinalToLlmFirstToken: number;
   llmFirstTokenToTtsFirstAudio: number;
   endOfSpeechToFirstAudio: number;
-  /** End of speech → first audio, less every engine's own compute: what our plumbing costs. */
+  /** End of speech → first audio, less every engine's own compute and any queueing: what our plumbing costs. */
   glue: number;
 }
 
@@ -64,7 +66,7 @@ const span = (marks: Turn['marks'], from: MarkName, to: MarkName) => {
 export function turnLatencies(turn: Turn): TurnLatencies {
   const { marks, compute } = turn;
   const endOfSpeechToFirstAudio = span(marks, 'speechEnd', 'playbackStart');
-  const engines = (compute.vadHangover ?? 0) + (compute.asr ?? 0) + (compute.llm ?? 0) + (compute.tts ?? 0);
+  const engines = (compute.vadHangover ?? 0) + (compute.asr ?? 0) + (compute.llm ?? 0) + (compute.tts ?? 0) + (compute.queued ?? 0);
   return {
     endOfSpeechToAsrFinal: span(marks, 'speechEnd', 'asrFinal'),
     asrFinalToLlmFirstToken: span(marks, 'asrFinal', 'llmFirstToken'),

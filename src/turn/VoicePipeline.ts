@@ -206,6 +206,7 @@ export class VoicePipeline extends EventEmitter<PipelineEvents> {
 
   private async runTurn(turn: Turn): Promise<void> {
     const { config, logger, streaming = true } = this.options;
+    turn.compute.queued = monotonicMs() - (turn.marks.asrFinal ?? monotonicMs());
     const run = new TurnRun(turn, {
       config,
       logger,

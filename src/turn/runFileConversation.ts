@@ -12,8 +12,10 @@ export interface FileConversationOptions {
   logger: Logger;
   /** 16 kHz mono speech. */
   samples: Int16Array;
-  /** Pace the audio like a live microphone (and play replies in real time). */
+  /** Pace the audio like a live microphone. */
   realtime?: boolean;
+  /** Play replies in real time too, like a speaker (default: as `realtime`). */
+  pacedPlayback?: boolean;
   /** Speak while the reply is generated (default) or only after it is complete (baseline). */
   streaming?: boolean;
   onTurn?: (turn: Turn) => void;
@@ -36,14 +38,14 @@ const PAUSE_BETWEEN_REPLIES_SECONDS = 0.4;
  * more audio, so a turn's timings are not disturbed by the next utterance's processing.
  */
 export async function runFileConversation(options: FileConversationOptions): Promise<FileConversation> {
-  const { config, modelsDir, logger, samples, realtime = false, streaming = true } = options;
+  const { config, modelsDir, logger, samples, realtime = false, pacedPlayback = realtime, streaming = true } = options;
   let sink: WavFileSink | undefined;
   const pipeline = new VoicePipeline({
     config,
     modelsDir,
     logger,
     streaming,
-    createSink: (rate) => (sink = new WavFileSink(rate, realtime)),
+    createSink: (rate) => (sink = new WavFileSink(rate, pacedPlayback)),
   });
   const turns: Turn[] = [];
   pipeline.on('turn', (turn) => {

@@ -12,6 +12,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent>('ears', async (init, send, logger) =
   const padding = Math.round(init.asr.segmentPaddingSeconds * SAMPLE_RATE);
   const detector = new SpeechDetector(init.vad, init.modelsDir, padding);
   const asr = createAsrEngine(init.asr, init.modelsDir);
+  await asr.ready();
   let utteranceId = 0;
   let inUtterance = false;
   /** Finals leave in utterance order even when an engine recognises asynchronously. */
@@ -43,10 +44,14 @@ runWorker<EarsInit, EarsRequest, EarsEvent>('ears', async (init, send, logger) =
       endpointAt,
     });
     const segment = detector.audio(event.startSampleIndex - padding, event.endSampleIndex + padding);
+    // Finish now, so a streaming engine closes this utterance before the next one can start;
+    // only the finals wait for each other, to leave in order.
+    const started = monotonicMs();
+    const result = asr.finishUtterance(segment);
+    result.catch(() => undefined);
     recognising = recognising.then(async () => {
-      const started = monotonicMs();
       try {
-        const text = await asr.finishUtterance(segment);
+        const text = await result;
         const at = monotonicMs();
         send({ type: 'final', utteranceId: id, text, at, asrComputeMs: at - started });
       } catch (error) {

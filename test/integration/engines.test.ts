@@ -18,7 +18,7 @@ async function speak(tts: EspeakTts, text: string, signal = new AbortController(
   return out;
 }
 
-describe('pocketsphinx (Debian pocketsphinx_continuous)', () => {
+describe('pocketsphinx (Debian python3-pocketsphinx, kept loaded)', () => {
   it('transcribes the VAD segment of flite_rms_opening_hours.wav to text with "opening hours"', async () => {
     const { samples } = await loadWavForPipeline(sharedFile('audio/flite_rms_opening_hours.wav'));
     const padding = 0.25 * 16000;
@@ -35,13 +35,45 @@ describe('pocketsphinx (Debian pocketsphinx_continuous)', () => {
     }
   });
 
+  it('streams: partial transcripts while the audio comes in, then the final one', async () => {
+    const { samples } = await loadWavForPipeline(sharedFile('audio/flite_rms_opening_hours.wav'));
+    const asr = new PocketsphinxAsr(defaults.asr.pocketsphinx);
+    try {
+      await asr.ready();
+      for (let round = 0; round < 2; round++) {
+        asr.startUtterance();
+        const partials: string[] = [];
+        for (let i = 0; i < samples.length; i += 320) {
+          const partial = asr.acceptSpeech(samples.subarray(i, i + 320));
+          if (partial !== undefined) partials.push(partial);
+          // Give the recogniser's replies a chance to arrive, as a live mic's pace would.
+          if (i % 1600 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(partials.length, `round ${round + 1}`).toBeGreaterThan(0);
+        expect(partials.some((p) => p.includes('what'))).toBe(true);
+        expect(await asr.finishUtterance(new Int16Array(0))).toContain('opening hours');
+      }
+    } finally {
+      asr.dispose();
+    }
+  });
+
+  it('names a missing Python or module', async () => {
+    const asr = new PocketsphinxAsr({ ...defaults.asr.pocketsphinx, python: '/nonexistent/python3' });
+    await expect(asr.finishUtterance(new Int16Array(16000))).rejects.toMatchObject({
+      message: expect.stringMatching(/\/nonexistent\/python3 is not installed/),
+      hint: expect.stringMatching(/python3-pocketsphinx/),
+    });
+    asr.dispose();
+  });
+
   it('says how to install it when the model is missing', () => {
     expect.assertions(2);
     expect(() => new PocketsphinxAsr({ ...defaults.asr.pocketsphinx, hmm: '/nonexistent/en-us' })).toThrow(PocketsphinxError);
     try {
       new PocketsphinxAsr({ ...defaults.asr.pocketsphinx, hmm: '/nonexistent/en-us' });
     } catch (error) {
-      expect((error as PocketsphinxError).toUserLine()).toMatch(/\/nonexistent\/en-us — install it: apt-get install pocketsphinx/);
+      expect((error as PocketsphinxError).toUserLine()).toMatch(/\/nonexistent\/en-us — install it: apt-get install python3-pocketsphinx/);
     }
   });
 });

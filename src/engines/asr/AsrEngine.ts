@@ -6,6 +6,8 @@
 export interface AsrEngine {
   /** True when `acceptSpeech` yields partial transcripts while the visitor is still speaking. */
   readonly streaming: boolean;
+  /** Resolves once the recogniser is loaded (at once for in-process engines); rejects if it cannot be. */
+  ready(): Promise<void>;
   /** A new utterance starts; forget the previous one. */
   startUtterance(): void;
   /**

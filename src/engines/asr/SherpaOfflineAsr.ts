@@ -197,6 +197,9 @@ export class SherpaOfflineAsr implements AsrEngine {
     });
   }
 
+  /** Loaded in the constructor. */
+  async ready(): Promise<void> {}
+
   startUtterance(): void {}
 
   acceptSpeech(_samples: Int16Array): string | undefined {

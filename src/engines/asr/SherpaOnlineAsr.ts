@@ -143,6 +143,9 @@ export class SherpaOnlineAsr implements AsrEngine {
     this.stream = recognizer.createStream();
   }
 
+  /** Loaded in the constructor. */
+  async ready(): Promise<void> {}
+
   startUtterance(): void {
     const recognizer = this.live();
     // A fresh stream: a stream that saw inputFinished() takes no more audio.

@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""Streaming speech recognition with Debian's pocketsphinx, kept loaded between utterances.
+
+kiosk-voice runs this as a child process (src/engines/asr/PocketsphinxAsr.ts). Requests on stdin
+are a command byte and a 4-byte little-endian payload length, then the payload:
+  S  start an utterance      (no payload)
+  A  audio, 16 kHz mono s16le
+  E  end the utterance
+Replies on stdout are JSON lines: {"ready": true} once loaded, {"u": n, "partial": text} when the
+hypothesis of utterance n changed, {"u": n, "final": text} for each E, {"error": text} on failure.
+Usage: pocketsphinx-stream.py HMM_DIR LM_FILE DICT_FILE
+"""
+import json
+import struct
+import sys
+
+PARTIAL_EVERY_BYTES = 3200  # re-read the hypothesis every 100 ms of audio
+
+
+def reply(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def main():
+    try:
+        from pocketsphinx import pocketsphinx as ps
+    except ImportError:
+        reply({"error": "the pocketsphinx Python module is missing"})
+        return 3
+    hmm, lm, dictionary = sys.argv[1:4]
+    config = ps.Decoder.default_config()
+    config.set_string("-hmm", hmm)
+    config.set_string("-lm", lm)
+    config.set_string("-dict", dictionary)
+    config.set_string("-logfn", "/dev/null")
+    try:
+        decoder = ps.Decoder(config)
+    except Exception as error:  # the C library reports bad model files this way
+        reply({"error": "cannot load the pocketsphinx model: %s" % error})
+        return 4
+    reply({"ready": True})
+
+    stdin = sys.stdin.buffer
+    utterance = 0
+    in_utterance = False
+    since_partial = 0
+    last_partial = ""
+    while True:
+        header = stdin.read(5)
+        if len(header) < 5:
+            return 0
+        command, length = header[:1], struct.unpack("<I", header[1:])[0]
+        payload = stdin.read(length) if length else b""
+        if command == b"S":
+            if in_utterance:
+                decoder.end_utt()
+            utterance += 1
+            decoder.start_utt()
+            in_utterance, since_partial, last_partial = True, 0, ""
+        elif command == b"A" and in_utterance:
+            decoder.process_raw(payload, False, False)
+            since_partial += len(payload)
+            if since_partial >= PARTIAL_EVERY_BYTES:
+                since_partial = 0
+                hyp = decoder.hyp()
+                text = hyp.hypstr if hyp else ""
+                if text and text != last_partial:
+                    last_partial = text
+                    reply({"u": utterance, "partial": text})
+        elif command == b"E":
+            text = ""
+            if in_utterance:
+                decoder.end_utt()
+                hyp = decoder.hyp()
+                text = hyp.hypstr if hyp else ""
+            in_utterance = False
+            reply({"u": utterance, "final": text})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
