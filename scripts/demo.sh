@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Answers a recorded question with the test model set and writes the spoken reply to reply.wav.
+# The question is played at the pace of a live microphone, so the latencies are what a visitor gets.
 # The question is the shared fixture when ../shared/models is here; otherwise flite speaks one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +15,5 @@ if [ ! -f "$question" ]; then
   rm -f "$question.22k.wav"
 fi
 echo "question: $question"
-node dist/cli.js demo --models test --input "$question" --output reply.wav "$@"
+node dist/cli.js demo --models test --input "$question" --output reply.wav --realtime "$@"
 echo "play it with: aplay reply.wav"
