@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { KioskVoiceError } from '../errors.js';
 import { loadManifest, modelsInSet, type ModelEntry, type ModelManifest } from '../models/manifestSchema.js';
-import { defaultMirrorDir, fetchModelSet, ModelSetFetchError, type FetchEvent } from '../models/fetchModels.js';
+import { defaultMirrorDir, fetchModelSet, type FetchEvent } from '../models/fetchModels.js';
+import { ModelSetFetchError } from '../models/modelFetchErrors.js';
 import { verifyModelSet, type VerifyResult } from '../models/verifyModels.js';
 
 /**

@@ -1,14 +1,23 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { KioskVoiceError } from '../errors.js';
+import { downloadWithRetries, type DownloadContext, type Wanted } from './downloadFile.js';
+import {
+  ArchiveContentError,
+  ArchiveExtractError,
+  ChecksumMismatchError,
+  MirrorNotFoundError,
+  ModelInstallError,
+  ModelSetFetchError,
+  SizeMismatchError,
+  SystemModelMissingError,
+} from './modelFetchErrors.js';
+import { errorText, hashingCounter, syncFile } from './transferHelpers.js';
 import { modelsInSet, type ModelArchive, type ModelEntry, type ModelManifest } from './manifestSchema.js';
 import { archiveStampPath, archivesDir, inspectFile, readArchiveStamp, sha256File, type ArchiveStamp } from './verifyModels.js';
 
@@ -73,133 +82,6 @@ export interface FetchReport {
   warnings: Extract<FetchEvent, { type: 'warning' }>[];
 }
 
-/** A copied or downloaded file's hash is not the pinned one; the file was deleted. */
-export class ChecksumMismatchError extends KioskVoiceError {
-  constructor(
-    readonly path: string,
-    readonly source: string,
-    readonly expected: string,
-    readonly actual: string,
-  ) {
-    super(
-      `${path}: sha256 mismatch (expected ${expected}, got ${actual}) from ${source}`,
-      'the copy was deleted; check the mirror or URL serves the file the manifest pins, then fetch again',
-    );
-  }
-}
-
-/** A copied or downloaded file has the wrong length; the file was deleted. */
-export class SizeMismatchError extends KioskVoiceError {
-  constructor(
-    readonly path: string,
-    readonly source: string,
-    readonly expected: number,
-    readonly actual: number,
-  ) {
-    super(
-      `${path}: ${actual} bytes from ${source}, expected ${expected}`,
-      'the copy was deleted; check the mirror or URL serves the file the manifest pins, then fetch again',
-    );
-  }
-}
-
-/** The file is not in the mirror and could not be downloaded. */
-export class DownloadFailedError extends KioskVoiceError {
-  constructor(
-    readonly path: string,
-    readonly url: string,
-    readonly reason: string,
-    mirrorDir: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    const where = mirrorDir ? `not in the mirror ${mirrorDir} and ` : '';
-    super(
-      `${path}: ${where}could not download ${url}: ${reason}`,
-      mirrorDir
-        ? `check the network, or copy ${basename(path)} into ${mirrorDir}`
-        : `check the network, or copy the model files to a directory and set KIOSK_MODELS_MIRROR=<dir> (or pass --mirror <dir>)`,
-      options,
-    );
-  }
-}
-
-/** The mirror directory the operator named does not exist. */
-export class MirrorNotFoundError extends KioskVoiceError {
-  constructor(readonly dir: string) {
-    super(`model mirror directory ${dir} does not exist`, 'fix KIOSK_MODELS_MIRROR / --mirror, or unset it to download');
-  }
-}
-
-/** `tar` failed to unpack an archive. */
-export class ArchiveExtractError extends KioskVoiceError {
-  constructor(
-    readonly archive: string,
-    reason: string,
-    missingTool: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `could not extract ${archive}: ${reason}`,
-      missingTool ? 'install tar and bzip2 (apt-get install tar bzip2)' : 'delete the archive and fetch again; if it recurs, the download is corrupt',
-      options,
-    );
-  }
-}
-
-/** An archive unpacked fine but lacks files the manifest lists. */
-export class ArchiveContentError extends KioskVoiceError {
-  constructor(
-    readonly modelId: string,
-    readonly url: string,
-    readonly missing: string[],
-  ) {
-    super(
-      `archive for ${modelId} (${url}) did not contain ${missing.join(', ')}`,
-      'the manifest does not match the archive: fix the paths in models/manifest.json',
-    );
-  }
-}
-
-/** A model that comes from a Debian package is not installed. */
-export class SystemModelMissingError extends KioskVoiceError {
-  constructor(
-    readonly modelId: string,
-    readonly debianPackage: string,
-    readonly missing: string[],
-  ) {
-    super(
-      `${modelId}: ${missing.join(', ')} not found`,
-      `install the Debian package ${debianPackage} (apt-get install ${debianPackage})`,
-    );
-  }
-}
-
-/** Writing into the models directory failed (permissions, full disk, …). */
-export class ModelInstallError extends KioskVoiceError {
-  constructor(
-    readonly path: string,
-    reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`could not install ${path}: ${reason}`, 'check that the models directory is writable and the disk has room', options);
-  }
-}
-
-/** One or more models of a set could not be installed; `problems` holds one error per model. */
-export class ModelSetFetchError extends KioskVoiceError {
-  constructor(
-    readonly set: string,
-    readonly problems: KioskVoiceError[],
-    readonly report: FetchReport,
-  ) {
-    super(
-      problems.length === 1 && problems[0]
-        ? problems[0].message
-        : `${problems.length} models of set "${set}" could not be installed`,
-      problems.length === 1 ? problems[0]?.hint : 'see the problems listed above',
-    );
-  }
-}
 
 /**
  * Fetches every model of `set` into `modelsDir`. Models are independent: one failure does not stop
@@ -245,7 +127,7 @@ export async function fetchModelSet(options: FetchModelSetOptions): Promise<Fetc
   return report;
 }
 
-interface Ctx {
+interface Ctx extends DownloadContext {
   modelsDir: string;
   mirrorDir: string | undefined;
   fetchImpl: typeof fetch;
@@ -344,15 +226,6 @@ async function extractTarBz2(archivePath: string, into: string, signal: AbortSig
   }
 }
 
-interface Wanted {
-  modelId: string;
-  /** How the file is named in events and errors. */
-  label: string;
-  url: string;
-  sha256: string | null;
-  size: number | null;
-  approxSize?: number | undefined;
-}
 
 /**
  * Makes `dest` hold the wanted file: keeps it if it already matches, else copies it from the mirror,
@@ -446,169 +319,14 @@ async function copyHashing(source: string, partial: string, signal: AbortSignal 
   return { sha256: hash.digest('hex'), bytes };
 }
 
-function hashingCounter(hash: Hash, onBytes: (n: number) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      onBytes(chunk.length);
-      cb(null, chunk);
-    },
-  });
-}
 
-/** Flushes to disk and cuts any stale tail, so the bytes renamed into place are the bytes hashed. */
-async function syncFile(path: string, length: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    await fh.truncate(length);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
-/** An HTTP status that ends an attempt; 5xx, 408 and 429 are worth retrying. */
-class HttpStatusError extends Error {
-  constructor(readonly status: number, statusText: string) {
-    super(`HTTP ${status}${statusText ? ` ${statusText}` : ''}`);
-  }
-  get retryable(): boolean {
-    return this.status >= 500 || this.status === 408 || this.status === 429;
-  }
-}
 
-async function downloadWithRetries(want: Wanted, partial: string, ctx: Ctx): Promise<{ sha256: string; bytes: number }> {
-  let restartedAfterMismatch = false;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const result = await downloadAttempt(want, partial, attempt, ctx);
-      // A partial left by an older run may belong to a different file version. If resuming it gave
-      // the wrong hash, start once from zero before calling the source wrong.
-      if (result.resumed && want.sha256 !== null && result.sha256 !== want.sha256 && !restartedAfterMismatch) {
-        restartedAfterMismatch = true;
-        await rm(partial, { force: true });
-        attempt--;
-        continue;
-      }
-      ctx.emit({ type: 'download-done', modelId: want.modelId, path: want.label, bytes: result.bytes });
-      return result;
-    } catch (err) {
-      if (ctx.signal?.aborted) throw ctx.signal.reason;
-      // A full disk or a read-only models dir will not get better by asking the server again.
-      if (isLocalFsError(err)) throw new ModelInstallError(want.label, errorText(err), { cause: err });
-      const retryable = !(err instanceof HttpStatusError) || err.retryable;
-      if (!retryable || attempt >= ctx.maxAttempts) {
-        throw new DownloadFailedError(want.label, want.url, errorText(err), ctx.mirrorDir, { cause: err });
-      }
-      ctx.emit({ type: 'retry', modelId: want.modelId, path: want.label, url: want.url, attempt: attempt + 1, reason: errorText(err) });
-      await sleep(ctx.retryDelayMs * attempt, undefined, { signal: ctx.signal });
-    }
-  }
-}
 
-/**
- * One HTTP request. With a partial on disk it asks for the rest with `Range`; a 206 whose range
- * starts elsewhere, a 200 (server ignores Range) or a 416 (partial longer than the file) all start
- * over from byte 0. A body that ends early throws, leaving the partial to resume from.
- */
-async function downloadAttempt(
-  want: Wanted,
-  partial: string,
-  attempt: number,
-  ctx: Ctx,
-): Promise<{ sha256: string; bytes: number; resumed: boolean }> {
-  let offset = await fileSize(partial);
-  // identity: a transparently gunzipped body would make byte offsets meaningless for Range.
-  const request = (from: number) =>
-    ctx.fetchImpl(want.url, {
-      headers: from > 0 ? { 'accept-encoding': 'identity', range: `bytes=${from}-` } : { 'accept-encoding': 'identity' },
-      redirect: 'follow',
-      signal: ctx.signal ?? null,
-    });
 
-  let res = await request(offset);
-  if (offset > 0 && res.status === 416) {
-    await res.body?.cancel();
-    const total = parseContentRange(res.headers.get('content-range'))?.total;
-    if (total === offset) {
-      // The previous run got every byte but stopped before verifying: check what is there.
-      return { sha256: await sha256File(partial, ctx.signal), bytes: offset, resumed: true };
-    }
-    offset = 0;
-    res = await request(0);
-  }
-  if (offset > 0 && res.status === 206) {
-    const resumed = parseContentRange(res.headers.get('content-range'));
-    if (!resumed || resumed.start !== offset) {
-      await res.body?.cancel();
-      offset = 0;
-      res = await request(0);
-    }
-  }
 
-  let total: number | null;
-  const range = res.status === 206 ? parseContentRange(res.headers.get('content-range')) : undefined;
-  if (range && range.start === offset) {
-    total = range.total;
-  } else if (res.status === 200) {
-    offset = 0; // a full body, whatever we asked for
-    total = parseLength(res.headers.get('content-length'));
-  } else {
-    await res.body?.cancel();
-    throw new HttpStatusError(res.status, res.statusText);
-  }
-  if (!res.body) throw new Error('empty response body');
-  const expectedTotal = total ?? want.size ?? want.approxSize ?? null;
 
-  ctx.emit({ type: 'download-start', modelId: want.modelId, path: want.label, url: want.url, offset, total: expectedTotal, attempt });
-  const hash = createHash('sha256');
-  if (offset > 0) {
-    for await (const chunk of createReadStream(partial, { start: 0, end: offset - 1 })) hash.update(chunk as Buffer);
-  }
-  let received = offset;
-  // r+ at `offset` rather than append: the file may hold a stale tail, which syncFile() cuts off.
-  const out = createWriteStream(partial, offset > 0 ? { flags: 'r+', start: offset } : { flags: 'w' });
-  const counter = hashingCounter(hash, (n) => {
-    received += n;
-    ctx.emit({ type: 'download-progress', modelId: want.modelId, path: want.label, received, total: expectedTotal });
-  });
-  try {
-    await pipeline(Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>), counter, out, { signal: ctx.signal });
-  } finally {
-    // The next attempt sizes the partial to resume from it: every write must have landed first.
-    if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
-  }
-  if (total !== null && received !== total) throw new Error(`connection closed after ${received} of ${total} bytes`);
-  await syncFile(partial, received);
-  return { sha256: hash.digest('hex'), bytes: received, resumed: offset > 0 };
-}
 
-/** `bytes 100-199/1000` → {start: 100, total: 1000}; a 416's `*` range → {start: undefined, total: 1000}. */
-function parseContentRange(header: string | null): { start?: number; total: number | null } | undefined {
-  if (!header) return undefined;
-  const m = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(header.trim());
-  if (!m) return undefined;
-  const total = m[3] === '*' || m[3] === undefined ? null : Number(m[3]);
-  return m[1] === undefined ? { total } : { start: Number(m[1]), total };
-}
-
-function parseLength(header: string | null): number | null {
-  if (header === null || !/^\d+$/.test(header.trim())) return null;
-  return Number(header);
-}
-
-function isLocalFsError(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EISDIR';
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
 
 async function allExist(paths: string[]): Promise<boolean> {
   for (const p of paths) {
@@ -629,11 +347,3 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** A one-line reason from any thrown value, including undici's "fetch failed" with its cause. */
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  if (err.message === 'fetch failed' && cause instanceof Error) return cause.message;
-  if (err.message === 'terminated' && cause instanceof Error) return `connection lost (${cause.message})`;
-  return err.message;
-}

@@ -7,17 +7,15 @@ import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerModelsCommand } from '../../src/cli/modelsCommand.js';
+import { fetchModelSet, type FetchEvent, type FetchModelSetOptions } from '../../src/models/fetchModels.js';
 import {
   ArchiveContentError,
   ChecksumMismatchError,
   DownloadFailedError,
-  fetchModelSet,
   MirrorNotFoundError,
   ModelSetFetchError,
   SystemModelMissingError,
-  type FetchEvent,
-  type FetchModelSetOptions,
-} from '../../src/models/fetchModels.js';
+} from '../../src/models/modelFetchErrors.js';
 import { loadManifest, type ModelEntry, type ModelManifest } from '../../src/models/manifestSchema.js';
 import { verifyModelSet } from '../../src/models/verifyModels.js';
 import { sharedModelsDir } from '../helpers/sharedModels.js';
