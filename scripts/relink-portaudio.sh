@@ -13,7 +13,7 @@
 # Needs (arm64): sudo apt-get install -y libportaudio2 build-essential python3
 # Usage:  scripts/relink-portaudio.sh
 #   On a fresh arm64 checkout naudiodon's own install step fails, so install without scripts first:
-#   npm ci --ignore-scripts && scripts/relink-portaudio.sh && npm rebuild
+#   npm install --ignore-scripts && scripts/relink-portaudio.sh && npm rebuild
 # Environment:
 #   NAUDIODON_DIR   naudiodon's directory (default: <project>/node_modules/naudiodon)
 #   PORTAUDIO_LIB   the system library (default: libportaudio.so.2 for this CPU, found with ldconfig)
@@ -36,7 +36,7 @@ esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 nd=${NAUDIODON_DIR:-$root/node_modules/naudiodon}
-[ -f "$nd/binding.gyp" ] || die "naudiodon is not installed at $nd — run 'npm ci --ignore-scripts' first"
+[ -f "$nd/binding.gyp" ] || die "naudiodon is not installed at $nd — run 'npm install --ignore-scripts' first"
 command -v node >/dev/null || die "node is not on PATH"
 
 # ELF machine number of a file (183 = AArch64, 62 = x86-64, 40 = ARM), read from its header.
