@@ -129,12 +129,6 @@ export async function fetchModelSet(options: FetchModelSetOptions): Promise<Fetc
 
 interface Ctx extends DownloadContext {
   modelsDir: string;
-  mirrorDir: string | undefined;
-  fetchImpl: typeof fetch;
-  signal: AbortSignal | undefined;
-  maxAttempts: number;
-  retryDelayMs: number;
-  emit: (event: FetchEvent) => void;
 }
 
 async function installModel(model: ModelEntry, ctx: Ctx): Promise<FetchedItem[]> {

@@ -4,9 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { registerModelsCommand } from '../../src/cli/modelsCommand.js';
 import { fetchModelSet, type FetchEvent, type FetchModelSetOptions } from '../../src/models/fetchModels.js';
 import {
   ArchiveContentError,
@@ -19,6 +17,7 @@ import {
 import { loadManifest, type ModelEntry, type ModelManifest } from '../../src/models/manifestSchema.js';
 import { verifyModelSet } from '../../src/models/verifyModels.js';
 import { sharedModelsDir } from '../helpers/sharedModels.js';
+import { runModelsCommand } from '../helpers/runModelsCommand.js';
 import { useTempDirs } from '../helpers/tempDirs.js';
 
 const mirror = sharedModelsDir;
@@ -572,21 +571,7 @@ describe('fetch without network or mirror', () => {
 describe('kiosk-voice models fetch (command)', () => {
   it('fetches the test set from the mirror, then verify passes', async () => {
     const modelsDir = tmp();
-    const run = async (args: string[]) => {
-      let stdout = '';
-      let stderr = '';
-      let exitCode = 0;
-      const program = new Command('kiosk-voice').exitOverride();
-      registerModelsCommand(program, {
-        stdout: { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream,
-        stderr: { write: (s: string) => ((stderr += s), true), isTTY: false } as unknown as NodeJS.WritableStream,
-        env: { KIOSK_MODELS_MIRROR: mirror },
-        cwd: modelsDir,
-        setExitCode: (c) => (exitCode = c),
-      });
-      await program.parseAsync(args, { from: 'user' });
-      return { stdout, stderr, exitCode };
-    };
+    const run = (args: string[]) => runModelsCommand(args, { env: { KIOSK_MODELS_MIRROR: mirror }, cwd: modelsDir });
     const fetched = await run(['models', 'fetch', '--set', 'test', '--dir', '.']);
     expect(fetched.exitCode).toBe(0);
     expect(fetched.stderr).toContain(`copy        vad/silero_vad_v5.onnx from ${join(mirror, 'vad/silero_vad_v5.onnx')}`);

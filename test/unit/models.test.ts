@@ -1,6 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { configForModelSet } from '../../src/models/configForModelSet.js';
@@ -13,8 +12,8 @@ import {
   modelsInSet,
   UnknownModelSetError,
 } from '../../src/models/manifestSchema.js';
-import { registerModelsCommand } from '../../src/cli/modelsCommand.js';
 import { repoRoot, sharedModelsDir } from '../helpers/sharedModels.js';
+import { runModelsCommand } from '../helpers/runModelsCommand.js';
 import { useTempDirs } from '../helpers/tempDirs.js';
 
 const mirror = sharedModelsDir;
@@ -190,21 +189,7 @@ describe('manifest schema', () => {
 });
 
 describe('kiosk-voice models (command)', () => {
-  async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-    let stdout = '';
-    let stderr = '';
-    let exitCode = 0;
-    const program = new Command('kiosk-voice').exitOverride();
-    registerModelsCommand(program, {
-      stdout: { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (s: string) => ((stderr += s), true), isTTY: false } as unknown as NodeJS.WritableStream,
-      env,
-      cwd: tmp(),
-      setExitCode: (c) => (exitCode = c),
-    });
-    await program.parseAsync(args, { from: 'user' });
-    return { stdout, stderr, exitCode };
-  }
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runModelsCommand(args, { env, cwd: tmp() });
 
   it('list shows every set with its models, sizes and licenses', async () => {
     const { stdout, exitCode } = await run(['models', 'list']);
