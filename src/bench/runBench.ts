@@ -1,7 +1,7 @@
 import type { KioskConfig } from '../config/schema.js';
 import type { Logger } from '../logging/createLogger.js';
 import { turnLatencies, type Turn } from '../turn/Turn.js';
-import { runFileConversation } from '../turn/runFileConversation.js';
+import { runFileConversation } from '../app/runFileConversation.js';
 import { percentile } from './percentile.js';
 
 export interface BenchOptions {

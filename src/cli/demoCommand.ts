@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadWavForPipeline } from '../audio/toPipelineAudio.js';
 import { createLogger } from '../logging/createLogger.js';
 import { MARK_ORDER, turnLatencies, type Turn } from '../turn/Turn.js';
-import { runFileConversation } from '../turn/runFileConversation.js';
+import { runFileConversation } from '../app/runFileConversation.js';
 import { resolveRuntimeConfig } from './resolveRuntimeConfig.js';
 
 interface DemoOptions {
@@ -27,9 +27,11 @@ export function turnReport(turn: Turn, startedAt: number) {
   }
   const { glue, ...latency } = turnLatencies(turn);
   return {
+    trigger: turn.trigger,
     transcript: turn.transcript,
     reply: turn.reply,
     path: turn.path,
+    ...(turn.outcome && turn.outcome !== 'answered' ? { outcome: turn.outcome } : {}),
     ...(turn.speechSamples ? { speechSeconds: turn.speechSamples.map((s) => Math.round(s / 16) / 1000) } : {}),
     ...(turn.problem ? { problem: turn.problem } : {}),
     marks,

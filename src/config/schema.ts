@@ -79,8 +79,6 @@ export const llmSchema = z.strictObject({
   historyTurns: z.number().int().min(0).max(20).default(2),
   /** Feed stable partial transcripts to the model while the visitor is still speaking. */
   preloadPartials: z.boolean().default(true),
-  /** Give up on the model and speak the fallback reply after this long without a first token. */
-  firstTokenTimeoutMs: z.number().int().min(100).max(60000).default(5000),
 });
 
 export const espeakSchema = z.strictObject({
@@ -174,18 +172,117 @@ export const dialogSchema = z.strictObject({
   ]),
   /** Spoken when the model fails or is too slow, so a visitor is never left in silence. */
   fallbackReply: z.string().min(1).default("Sorry, I can't answer that right now. Please ask at the front desk."),
-  /**
-   * After this long without a turn the next visitor is someone else: earlier exchanges are
-   * dropped (the system prompt stays evaluated).
-   */
-  newConversationAfterSeconds: z.number().min(5).max(3600).default(45),
-  /**
-   * A turn that has not finished playing after this long is ended (its audio cut), so a hung
-   * engine can never leave the kiosk deaf.
-   */
-  maxTurnSeconds: z.number().min(5).max(600).default(60),
   /** Spoken when speech was heard but no words were recognised. */
   notUnderstoodReply: z.string().min(1).default('Sorry, I did not catch that. Could you say it again?'),
+});
+
+/** BCM pin number of a GPIO line (0–27 on a Raspberry Pi header). */
+const bcmPin = z.number().int().min(0).max(53);
+
+export const ledsSchema = z.strictObject({
+  /**
+   * One pin per LED. `status` alone shows every state with one LED; `red`/`green`/`blue` make an
+   * RGB set whose colour changes per state. Any combination may be given.
+   */
+  status: bcmPin.optional(),
+  red: bcmPin.optional(),
+  green: bcmPin.optional(),
+  blue: bcmPin.optional(),
+  /** Follows the microphone gate itself: lit whenever audio reaches the ears. */
+  micLive: bcmPin.optional(),
+  /** The LEDs light when the pin is driven low (common-anode wiring). */
+  activeLow: z.boolean().default(false),
+});
+
+export const buttonSchema = z.strictObject({
+  /** BCM pin of the push button; no button when absent. */
+  pin: bcmPin.optional(),
+  /** The button pulls the line low when pressed (wired to ground with a pull-up), the usual wiring. */
+  activeLow: z.boolean().default(true),
+  /** Edges closer together than this are contact bounce and ignored. */
+  debounceMs: z.number().int().min(0).max(500).default(30),
+  /** Held at least this long: push-to-talk (listen while held; the turn ends on release). */
+  holdMs: z.number().int().min(100).max(2000).default(400),
+  /** Held at least this long: cancel everything and wipe the visitor session. */
+  longPressMs: z.number().int().min(1000).max(15000).default(3000),
+  /** A second press within this long after a tap's release is a double tap (repeat the last answer). */
+  doubleTapMs: z.number().int().min(100).max(1000).default(350),
+});
+
+export const gpioSchema = z.strictObject({
+  /**
+   * `auto`: the libgpiod tools when `gpioset`/`gpiomon` are on PATH and a gpiochip exists, else
+   * onoff when /sys/class/gpio exists, else none. `none` runs without GPIO.
+   */
+  backend: z.enum(['auto', 'onoff', 'gpiod', 'none']).default('auto'),
+  /** The gpiochip the header pins are on (gpiod backend): a name, a path or a label. */
+  chip: z.string().min(1).default('gpiochip0'),
+  /** Where sysfs GPIO lives (onoff backend); tests point it at a temp tree. */
+  sysfsRoot: z.string().min(1).default('/sys/class/gpio'),
+  button: buttonSchema.prefault({}),
+  leds: ledsSchema.prefault({}),
+});
+
+export const hwSchema = z.strictObject({
+  gpio: gpioSchema.prefault({}),
+});
+
+export const earconsSchema = z.strictObject({
+  /** A short chime when the kiosk starts listening, and a low tone on an error. */
+  enabled: z.boolean().default(true),
+  /** Loudness of the generated tones, 0–1 of full scale. */
+  volume: z.number().min(0).max(1).default(0.3),
+  /** WAV files to play instead of the generated tones. */
+  listeningFile: z.string().min(1).optional(),
+  errorFile: z.string().min(1).optional(),
+});
+
+export const wakeSchema = z.strictObject({
+  /**
+   * sherpa-onnx keyword-spotter model files by role (encoder, decoder, joiner, tokens, bpe);
+   * the wake phrase is off while none is configured.
+   */
+  files: z.record(z.string(), z.string().min(1)).default({}),
+  /** The phrases that start a turn, tokenised with the model's BPE at start. */
+  phrases: z.array(z.string().min(1).max(64)).min(1).default(['hey kiosk']),
+  /** Detection threshold: higher means fewer false wakes and more misses. */
+  threshold: z.number().gt(0).lt(1).default(0.25),
+  /** Boost for the phrase's tokens: higher makes it easier to trigger. */
+  score: z.number().min(0).max(10).default(1.5),
+  threads: threads.default(1),
+});
+
+export const turnSchema = z.strictObject({
+  /**
+   * What starts a turn: `button`, `wake` (the wake phrase), `button+wake`, or `open-mic` (every
+   * utterance). Default: `button` when a button pin is configured, otherwise `open-mic`.
+   */
+  trigger: z.enum(['button', 'wake', 'button+wake', 'open-mic']).optional(),
+  /** After an answer, keep listening this long for a follow-up without a new trigger; 0 turns it off. */
+  followUpSeconds: seconds(0, 60).default(6),
+  /** Listening with no speech for this long ends the turn quietly. */
+  listenTimeoutSeconds: seconds(1, 60).default(8),
+  /** What interrupts the agent while it speaks: the button only, or the visitor's voice too (needs `audio.fullDuplex`). */
+  bargeIn: z.enum(['button', 'voice']).default('button'),
+  /** The mic stays closed this long after the agent stops speaking (half-duplex), while the room's echo dies. */
+  echoTailMs: z.number().int().min(0).max(2000).default(250),
+  /** If the reply's first audio has not started after this long, a short acknowledgement plays. */
+  acknowledgeAfterMs: z.number().int().min(200).max(10000).default(1200),
+  acknowledgement: z.string().min(1).default('One moment.'),
+  /** Give up on the model and speak the fallback reply after this long without a first token. */
+  firstTokenTimeoutMs: z.number().int().min(100).max(60000).default(5000),
+  /** Spoken when a stage fails or the turn runs over its limit. */
+  apology: z.string().min(1).default("Sorry, something went wrong. Please try again."),
+  /** A turn that has not finished after this long is ended, so a hung engine can never leave the kiosk deaf. */
+  maxTurnSeconds: seconds(5, 600).default(60),
+  /** The error pattern shows this long before the kiosk is idle again. */
+  errorSeconds: seconds(0.2, 30).default(2),
+  /** After this long with no turn the visitor is gone: the conversation is forgotten (privacy). */
+  sessionIdleSeconds: seconds(5, 3600).default(45),
+  /** Muted (by an operator) for at most this long; then the kiosk listens again. */
+  maxMutedSeconds: seconds(1, 86400).default(3600),
+  earcons: earconsSchema.prefault({}),
+  wake: wakeSchema.prefault({}),
 });
 
 export const configSchema = z.strictObject({
@@ -203,6 +300,8 @@ export const configSchema = z.strictObject({
   tts: ttsSchema.prefault({}),
   chunker: chunkerSchema.prefault({}),
   dialog: dialogSchema.prefault({}),
+  turn: turnSchema.prefault({}),
+  hw: hwSchema.prefault({}),
 });
 
 export type KioskConfig = z.infer<typeof configSchema>;

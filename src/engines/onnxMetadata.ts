@@ -11,6 +11,12 @@ export interface OnnxModelInfo {
   /** Graph input names in file order (exporters before IR 4 also list initializers here). */
   inputs: string[];
   outputs: string[];
+  /**
+   * Each graph output's declared shape, in `outputs` order: a number for a fixed dimension, the
+   * parameter name for a symbolic one ("N"), "" for an unnamed one; undefined when the output
+   * declares no shape. Always filled by readOnnxModelInfo.
+   */
+  outputShapes?: Array<Array<number | string> | undefined>;
 }
 
 /** The file is not a protobuf-encoded ONNX ModelProto (truncated, text, another format). */
@@ -31,6 +37,12 @@ const MODEL_METADATA_PROPS = 14;
 const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
 const VALUE_INFO_NAME = 1;
+const VALUE_INFO_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+const DIM_PARAM = 2;
 const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
 
@@ -157,6 +169,31 @@ function stringField(w: FileWindow, msg: Field, fieldNo: number): string {
   return out;
 }
 
+/** The first field `fieldNo` of a message, if it has one. */
+function child(w: FileWindow, msg: Field, fieldNo: number): Field | undefined {
+  for (const f of fields(w, msg.start, msg.end)) if (f.field === fieldNo && f.wire === WIRE_LEN) return f;
+  return undefined;
+}
+
+/** ValueInfoProto → TypeProto.tensor_type → TensorShapeProto, as fixed sizes and parameter names. */
+function tensorShape(w: FileWindow, valueInfo: Field): Array<number | string> | undefined {
+  const type = child(w, valueInfo, VALUE_INFO_TYPE);
+  const tensor = type && child(w, type, TYPE_TENSOR);
+  const shape = tensor && child(w, tensor, TENSOR_SHAPE);
+  if (shape === undefined) return undefined;
+  const dims: Array<number | string> = [];
+  for (const d of fields(w, shape.start, shape.end)) {
+    if (d.field !== SHAPE_DIM || d.wire !== WIRE_LEN) continue;
+    let dim: number | string = '';
+    for (const v of fields(w, d.start, d.end)) {
+      if (v.field === DIM_VALUE && v.wire === WIRE_VARINT) dim = v.value;
+      else if (v.field === DIM_PARAM && v.wire === WIRE_LEN) dim = utf8(w, v);
+    }
+    dims.push(dim);
+  }
+  return dims;
+}
+
 /**
  * Reads an ONNX model's metadata and graph input/output names without loading its weights.
  * Throws OnnxFormatError when the file is not an ONNX model.
@@ -167,7 +204,8 @@ export function readOnnxModelInfo(path: string): OnnxModelInfo {
     const size = fstatSync(fd).size;
     if (size === 0) throw new OnnxFormatError(path, 'the file is empty');
     const w = new FileWindow(fd, size);
-    const info: OnnxModelInfo = { irVersion: undefined, metadata: new Map(), inputs: [], outputs: [] };
+    const outputShapes: Array<Array<number | string> | undefined> = [];
+    const info: OnnxModelInfo = { irVersion: undefined, metadata: new Map(), inputs: [], outputs: [], outputShapes };
     let sawGraph = false;
     try {
       for (const f of fields(w, 0, size)) {
@@ -181,7 +219,10 @@ export function readOnnxModelInfo(path: string): OnnxModelInfo {
           for (const g of fields(w, f.start, f.end)) {
             if (g.wire !== WIRE_LEN) continue;
             if (g.field === GRAPH_INPUT) info.inputs.push(stringField(w, g, VALUE_INFO_NAME));
-            else if (g.field === GRAPH_OUTPUT) info.outputs.push(stringField(w, g, VALUE_INFO_NAME));
+            else if (g.field === GRAPH_OUTPUT) {
+              info.outputs.push(stringField(w, g, VALUE_INFO_NAME));
+              outputShapes.push(tensorShape(w, g));
+            }
           }
         }
       }

@@ -239,6 +239,150 @@ export function checkTokens(
 }
 
 /**
+ * Encoder metadata each icefall streaming transducer type reads, by the encoder's `model_type`
+ * (sherpa-onnx online-*-transducer-model.cc). These are the types OnlineTransducerModel::Create
+ * knows, which is what the keyword spotter loads; any other model_type makes it a null model.
+ */
+export const ICEFALL_STREAMING_ENCODER_KEYS: Readonly<Record<string, Readonly<Record<string, MetaType>>>> = {
+  zipformer2: {
+    encoder_dims: 'ints',
+    query_head_dims: 'ints',
+    value_head_dims: 'ints',
+    num_heads: 'ints',
+    num_encoder_layers: 'ints',
+    cnn_module_kernels: 'ints',
+    left_context_len: 'ints',
+    T: 'int',
+    decode_chunk_len: 'int',
+  },
+  zipformer: {
+    encoder_dims: 'ints',
+    attention_dims: 'ints',
+    num_encoder_layers: 'ints',
+    cnn_module_kernels: 'ints',
+    left_context_len: 'ints',
+    T: 'int',
+    decode_chunk_len: 'int',
+  },
+  conformer: {
+    num_encoder_layers: 'int',
+    T: 'int',
+    decode_chunk_len: 'int',
+    left_context: 'int',
+    encoder_dim: 'int',
+    pad_length: 'int',
+    cnn_module_kernel: 'int',
+  },
+  lstm: { num_encoder_layers: 'int', T: 'int', decode_chunk_len: 'int', rnn_hidden_size: 'int', d_model: 'int' },
+  ebranchformer: {
+    decode_chunk_len: 'int',
+    T: 'int',
+    num_hidden_layers: 'int',
+    hidden_size: 'int',
+    intermediate_size: 'int',
+    csgu_kernel_size: 'int',
+    merge_conv_kernel: 'int',
+    left_context_len: 'int',
+    num_heads: 'int',
+    head_dim: 'int',
+  },
+};
+
+/** One ONNX file of a model: where it is, which config key named it, what its header says. */
+export interface OnnxPart {
+  path: string;
+  configKey: string;
+  info: OnnxModelInfo;
+}
+
+/**
+ * Checks encoder, decoder and joiner form an icefall streaming transducer sherpa-onnx can run
+ * (`kind` names the model in messages, e.g. "keyword spotter"). What each check prevents:
+ * an unknown model_type is a null model (SIGSEGV), missing metadata is _Exit, and a joiner,
+ * decoder or zipformer2 encoder taking other inputs only fails at the first decode and takes the
+ * process with it (a zipformer2 encoder whose metadata claims two layers but takes one layer's
+ * states: SIGSEGV, measured with 1.13.8); a joiner with fewer logits than vocab_size is read
+ * past its end.
+ */
+export function checkIcefallStreamingTransducer(kind: string, encoder: OnnxPart, decoder: OnnxPart, joiner: OnnxPart): void {
+  const type = encoder.info.metadata.get('model_type') ?? '';
+  const keys = ICEFALL_STREAMING_ENCODER_KEYS[type];
+  if (keys === undefined) {
+    throw new SherpaModelFileError(
+      encoder.configKey,
+      encoder.path,
+      `is not a streaming transducer encoder: its model_type is ${type === '' ? 'missing' : `"${type}"`} (sherpa-onnx takes ${Object.keys(ICEFALL_STREAMING_ENCODER_KEYS).join(', ')})`,
+      `point ${encoder.configKey} at the encoder of a streaming ${kind} exported for sherpa-onnx`,
+    );
+  }
+  requireMetadata(encoder.info, encoder.path, encoder.configKey, `streaming ${type} transducer encoder`, keys);
+  if (type === 'zipformer2') {
+    // x, six cached tensors per layer, then embed_states and processed_lens (GetEncoderInitStates).
+    const layers = (encoder.info.metadata.get('num_encoder_layers') ?? '')
+      .split(',')
+      .filter((v) => v.trim() !== '')
+      .reduce((sum, v) => sum + Number.parseInt(v, 10), 0);
+    const expected = 1 + 6 * layers + 2;
+    if (encoder.info.inputs.length !== expected) {
+      throw new SherpaModelFileError(
+        encoder.configKey,
+        encoder.path,
+        `does not match its own metadata: num_encoder_layers says ${layers} layers, so ${expected} inputs, but it takes ${encoder.info.inputs.length}`,
+        `re-export or re-download the encoder; point ${encoder.configKey} at the streaming ${kind}'s encoder`,
+      );
+    }
+  }
+  requireMetadata(decoder.info, decoder.path, decoder.configKey, 'transducer decoder', { vocab_size: 'int', context_size: 'int' });
+  if (decoder.info.inputs.length !== 1 || decoder.info.outputs.length !== 1) {
+    throw new SherpaModelFileError(
+      decoder.configKey,
+      decoder.path,
+      `is not an icefall transducer decoder: it takes ${decoder.info.inputs.length} inputs (${decoder.info.inputs.join(', ')}) and gives ${decoder.info.outputs.length} outputs; one of each is expected`,
+      `point ${decoder.configKey} at the decoder of the same model as the encoder`,
+    );
+  }
+  if (joiner.info.inputs.length !== 2 || joiner.info.outputs.length !== 1) {
+    throw new SherpaModelFileError(
+      joiner.configKey,
+      joiner.path,
+      `is not a transducer joiner: it takes ${joiner.info.inputs.length} inputs (${joiner.info.inputs.join(', ')}) and gives ${joiner.info.outputs.length} outputs; a joiner takes 2 and gives 1`,
+      `point ${joiner.configKey} at the joiner of the same model as the encoder`,
+    );
+  }
+  const logits = joiner.info.outputShapes?.[0]?.at(-1);
+  const vocab = Number.parseInt(decoder.info.metadata.get('vocab_size') ?? '', 10);
+  if (typeof logits === 'number' && logits !== vocab) {
+    throw new SherpaModelFileError(
+      joiner.configKey,
+      joiner.path,
+      `gives ${logits} logits per frame but the decoder ${decoder.path} has vocab_size ${vocab}: they belong to different models`,
+      `point ${joiner.configKey} and ${decoder.configKey} at the joiner and decoder of the same model`,
+    );
+  }
+}
+
+/**
+ * tokens.txt must name every token id the decoder can emit (0 … vocab_size - 1) and no other.
+ * One from another model loads fine and is wrong everywhere: ids name other pieces (a keyword
+ * spotter then listens for the wrong tokens), and where sherpa turns an emitted id missing from
+ * it into text (SymbolTable's id2sym_.at) the exception aborts the process. Returns vocab_size.
+ */
+export function checkTokensMatchVocab(tokens: ReadonlyMap<string, number>, tokensPath: string, tokensKey: string, decoder: OnnxPart): number {
+  const vocab = Number.parseInt(decoder.info.metadata.get('vocab_size') ?? '', 10);
+  const ids = new Set(tokens.values());
+  const outside = [...ids].filter((id) => id < 0 || id >= vocab);
+  if (ids.size !== vocab || outside.length > 0) {
+    throw new SherpaModelFileError(
+      tokensKey,
+      tokensPath,
+      `has ${ids.size} token ids${outside.length > 0 ? ` (${outside.length} outside 0…${vocab - 1})` : ''} but the decoder ${decoder.path} has vocab_size ${vocab}: they belong to different models`,
+      `point ${tokensKey} at the tokens.txt that came with ${decoder.configKey}`,
+    );
+  }
+  return vocab;
+}
+
+/**
  * Runs an addon constructor and turns its exception into a named error. (It only throws for
  * problems it reports back; see the note at the top for the ones that end the process.)
  */

@@ -53,5 +53,10 @@ function applyModel(config: KioskConfigInput, model: ModelEntry): void {
     case 'sherpa-tts':
       config.tts = { backend: 'sherpa', sherpa: { kind: model.kind, files: roles } };
       return;
+    case 'sherpa-kws':
+      // Files by role, as the keyword-spotter engine takes them; which trigger uses the wake
+      // phrase stays the operator's choice (turn.trigger).
+      config.turn = { wake: { files: roles } };
+      return;
   }
 }

@@ -67,7 +67,9 @@ export const systemModelSchema = z.strictObject({
   ),
 });
 
-export const stageSchema = z.enum(['vad', 'asr', 'llm', 'tts']);
+export const stageSchema = z.enum(['vad', 'asr', 'llm', 'tts', 'wake']);
+/** Every set has one model for each of these; `wake` (the keyword spotter) is optional. */
+const PIPELINE_STAGES = ['vad', 'asr', 'llm', 'tts'] as const;
 export const sherpaOfflineKindSchema = z.enum(['moonshine', 'whisper', 'sense-voice', 'nemo-ctc', 'transducer']);
 export const sherpaTtsKindSchema = z.enum(['vits', 'kokoro', 'kitten', 'matcha']);
 
@@ -90,6 +92,7 @@ export const modelEntrySchema = z.discriminatedUnion('backend', [
   z.strictObject({ ...common, stage: z.literal('llm'), backend: z.literal('llama') }),
   z.strictObject({ ...common, stage: z.literal('tts'), backend: z.literal('espeak-ng') }),
   z.strictObject({ ...common, stage: z.literal('tts'), backend: z.literal('sherpa-tts'), kind: sherpaTtsKindSchema }),
+  z.strictObject({ ...common, stage: z.literal('wake'), backend: z.literal('sherpa-kws') }),
 ]);
 
 export type ModelStage = z.infer<typeof stageSchema>;
@@ -104,6 +107,8 @@ const BACKEND_ROLES: Record<Exclude<ModelEntry['backend'], 'sherpa-offline' | 's
   pocketsphinx: ['hmm', 'lm', 'dict'],
   'sherpa-online': ['encoder', 'decoder', 'joiner', 'tokens'],
   'espeak-ng': ['binary'],
+  // `bpe` is the SentencePiece model the wake phrases are cut with (config turn.wake.files.bpe).
+  'sherpa-kws': ['encoder', 'decoder', 'joiner', 'tokens', 'bpe'],
 };
 
 const SHERPA_OFFLINE_ROLES: Record<z.infer<typeof sherpaOfflineKindSchema>, readonly string[]> = {
@@ -148,7 +153,7 @@ export function modelRolePaths(model: ModelEntry): Record<string, string> {
 
 export const modelSetSchema = z.strictObject({
   description: z.string().min(1),
-  /** Model ids, one per stage. */
+  /** Model ids, one per stage: vad, asr, llm and tts, and optionally wake. */
   models: z.array(z.string()).min(1),
   /**
    * Engine settings that belong to this hardware and these models (e.g. LLM threads), applied
@@ -221,8 +226,9 @@ export const manifestSchema = z
         if (other) ctx.addIssue({ code: 'custom', path: ['sets', name], message: `set "${name}" has two ${model.stage} models: "${other}" and "${id}"` });
         stages.set(model.stage, id);
       }
-      // A set is a whole pipeline: a missing stage would leave an engine on a default that may not exist.
-      for (const stage of stageSchema.options) {
+      // A set is a whole pipeline: a missing stage would leave an engine on a default that may not
+      // exist. Without a wake model the wake phrase is simply off.
+      for (const stage of PIPELINE_STAGES) {
         if (!stages.has(stage)) ctx.addIssue({ code: 'custom', path: ['sets', name], message: `set "${name}" has no ${stage} model` });
       }
     }

@@ -1,4 +1,5 @@
-import type { ReplyPath } from '../workers/protocol.js';
+/** How the reply was made: an operator's rule, the model, or a fixed reply when the model could not answer. */
+export type ReplyPath = 'rule' | 'llm' | 'fallback';
 
 /** The moments of a turn, in the order they must happen. */
 export const MARK_ORDER = [
@@ -14,7 +15,8 @@ export const MARK_ORDER = [
 ] as const;
 
 export type MarkName = (typeof MARK_ORDER)[number];
-export type TurnTrigger = 'button' | 'wake' | 'vad' | 'mqtt';
+/** What started a turn: the button, the wake phrase, the VAD (open mic), a follow-up question, or MQTT. */
+export type TurnTrigger = 'button' | 'wake' | 'vad' | 'followUp' | 'mqtt';
 
 /** Time each engine spent computing on the way to the first audio, in ms. */
 export interface EngineCompute {
@@ -40,12 +42,17 @@ export interface Turn {
   transcript: string;
   reply: string;
   path: ReplyPath;
-  marks: Partial<Record<MarkName | 'bargeIn', number>>;
+  /** `bargeIn`: when the reply was cut; `acknowledged`: when the slow-reply acknowledgement played. */
+  marks: Partial<Record<MarkName | 'bargeIn' | 'acknowledged', number>>;
   /** Where the utterance lies in the audio stream, in samples at 16 kHz: [start, end). */
   speechSamples?: [number, number];
   compute: Partial<EngineCompute>;
   /** Why the turn fell back or failed, when it did. */
   problem?: string;
+  /** How the turn ended: the reply was played, cut off by the visitor, or a stage failed. */
+  outcome?: 'answered' | 'interrupted' | 'failed';
+  /** After an interruption: the part of the reply the visitor heard. */
+  heard?: string;
 }
 
 export interface TurnLatencies {

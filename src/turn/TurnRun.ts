@@ -1,192 +1,254 @@
-import type { AudioSink } from '../audio/AudioSink.js';
 import type { KioskConfig } from '../config/schema.js';
 import type { Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
-import type { BrainEvent, MouthEvent, MouthRequest, BrainRequest } from '../workers/protocol.js';
+import { AsyncQueue } from '../util/AsyncQueue.js';
+import { heardText, type SpokenPhrase } from './heardText.js';
 import { PhraseChunker } from './PhraseChunker.js';
+import type { PlaybackLedger } from './PlaybackLedger.js';
+import type { Brain, Mouth } from './ports.js';
+import type { FixedPrompts } from './FixedPrompts.js';
 import type { Turn } from './Turn.js';
 
-export interface TurnRunDeps {
-  config: KioskConfig;
-  sink: AudioSink;
+export interface TurnRunOptions {
+  config: Pick<KioskConfig, 'turn' | 'chunker' | 'dialog'>;
+  brain: Brain;
+  mouth: Mouth;
+  /** The speaker; every write goes through it so the heard share of a reply is known. */
+  speaker: PlaybackLedger;
+  /** Pre-synthesised fixed replies (acknowledgement, not understood, …): no TTS time at run time. */
+  prompts: FixedPrompts;
   logger: Logger;
-  postBrain: (request: BrainRequest) => void;
-  postMouth: (request: MouthRequest) => void;
-  /** A fresh id for a spoken reply; the mouth's audio is routed back by it. */
-  nextSpeechId: () => number;
-  /** Speak phrases as they come (the product) or the whole reply at once (the baseline bench). */
-  streaming: boolean;
+  /** Speak phrases as they come (the product) or the whole reply at once (the baseline bench). Defaults to true. */
+  streaming?: boolean;
+  /** Called once, when the reply's first audio goes to the speaker. */
+  onPlaybackStart?: () => void;
+  /** The clock marks are stamped with. Defaults to the shared monotonic clock. */
+  now?: () => number;
 }
 
 /**
- * Carries one turn from final transcript to the end of playback: asks the brain, cuts its text
- * into phrases, has the mouth speak them and plays the audio, stamping marks on the way. Whatever
- * fails — a slow or crashed model, a crashed synthesiser — the turn ends; a visitor hears the
- * fallback reply rather than silence whenever the mouth is still able to speak.
+ * Carries one turn from the final transcript to the end of playback: asks the brain, cuts its
+ * text into phrases, has the mouth speak them and plays the audio, stamping marks on the way.
+ * Budgets: if no audio has started after `turn.acknowledgeAfterMs` a short acknowledgement plays;
+ * no first token within `turn.firstTokenTimeoutMs`, a failed stage, or a turn longer than
+ * `turn.maxTurnSeconds` ends the run as `failed` (the controller then apologises). `interrupt()`
+ * cuts the reply at once (barge-in) and tells the brain what the visitor actually heard.
  */
 export class TurnRun {
   readonly done: Promise<Turn>;
-  private finish!: (turn: Turn) => void;
-  private readonly chunker: PhraseChunker;
-  private phrasesSent = 0;
-  private phrasesDone = 0;
-  private replyComplete = false;
-  private fullText = '';
-  /** Brain time of the text chunk that completed the first phrase. */
-  private firstPhraseTextAt: number | undefined;
-  private firstTokenTimer: NodeJS.Timeout | undefined;
-  private deadline: NodeJS.Timeout | undefined;
-  private heldAudio: Int16Array[] = [];
+  private resolveDone!: (turn: Turn) => void;
+  private readonly abort = new AbortController();
+  private readonly now: () => number;
+  private readonly phrases: SpokenPhrase[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
   private finished = false;
-  /** Id the mouth's audio for this turn comes back under (utterance ids restart with the ears). */
-  readonly speechId: number;
+  /** The reply's audio as played, kept so a double tap can repeat it. */
+  readonly replyAudio: Int16Array[] = [];
 
   constructor(
     readonly turn: Turn,
-    private readonly deps: TurnRunDeps,
+    private readonly options: TurnRunOptions,
   ) {
-    this.chunker = new PhraseChunker(deps.config.chunker);
-    this.done = new Promise((resolve) => (this.finish = resolve));
-    this.speechId = deps.nextSpeechId();
+    this.now = options.now ?? monotonicMs;
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** True once the reply's audio has started playing. */
+  get playing(): boolean {
+    return this.turn.marks.playbackStart !== undefined;
   }
 
   start(): void {
-    const { turn, deps } = this;
-    this.deadline = setTimeout(() => {
-      deps.logger.error({ turnId: turn.id }, `turn did not finish within ${deps.config.dialog.maxTurnSeconds} s; ending it`);
-      deps.postBrain({ type: 'abort', turnId: turn.id });
-      deps.postMouth({ type: 'stop', turnId: this.speechId });
-      deps.sink.stop();
-      turn.problem = `did not finish within ${deps.config.dialog.maxTurnSeconds} s`;
-      this.complete();
-    }, deps.config.dialog.maxTurnSeconds * 1000);
-    if (!turn.transcript.trim()) {
-      this.speakFallback(deps.config.dialog.notUnderstoodReply, 'no words recognised');
-      return;
-    }
-    deps.postBrain({ type: 'reply', turnId: turn.id, text: turn.transcript });
-    this.firstTokenTimer = setTimeout(() => {
-      deps.postBrain({ type: 'abort', turnId: turn.id });
-      this.speakFallback(deps.config.dialog.fallbackReply, `no reply within ${deps.config.llm.firstTokenTimeoutMs} ms`);
-    }, deps.config.llm.firstTokenTimeoutMs);
+    const { config } = this.options;
+    this.after(config.turn.maxTurnSeconds * 1000, () => this.fail(`did not finish within ${config.turn.maxTurnSeconds} s`));
+    this.after(config.turn.acknowledgeAfterMs, () => this.acknowledge());
+    void this.run().catch((error: unknown) => this.fail((error as Error).message));
   }
 
-  onBrainEvent(event: BrainEvent): void {
-    if (this.finished || this.turn.path === 'fallback') return;
-    if (event.type === 'text') {
-      clearTimeout(this.firstTokenTimer);
-      this.turn.marks.llmFirstToken ??= event.at;
-      this.fullText += event.text;
-      if (this.deps.streaming) {
-        const phrases = this.chunker.push(event.text);
-        if (phrases.length > 0) this.firstPhraseTextAt ??= event.at;
-        for (const phrase of phrases) this.speak(phrase);
-      }
-    } else if (event.type === 'done') {
-      clearTimeout(this.firstTokenTimer);
-      this.turn.path = event.path;
-      const rest = this.deps.streaming ? this.chunker.flush() : this.fullText.trim();
-      if (rest) {
-        this.firstPhraseTextAt ??= event.doneAt;
-        this.speak(rest);
-      }
-      this.turn.compute.llm = (this.firstPhraseTextAt ?? event.doneAt) - event.receivedAt;
-      this.turn.reply = this.fullText.trim();
-      if (this.phrasesSent === 0) {
-        this.speakFallback(this.deps.config.dialog.fallbackReply, event.aborted ? 'reply aborted' : 'the model said nothing speakable');
-        return;
-      }
-      this.replyComplete = true;
-      void this.maybeFinish();
-    } else if (event.type === 'error') {
-      clearTimeout(this.firstTokenTimer);
-      this.onBrainLost(event.message);
-    }
-  }
-
-  /** The brain crashed or failed mid-turn. */
-  onBrainLost(reason: string): void {
-    if (this.finished || this.turn.path === 'fallback') return;
-    clearTimeout(this.firstTokenTimer);
-    if (this.phrasesSent > 0) {
-      // Part of the answer is already spoken; close it instead of starting over.
-      this.turn.problem = reason;
-      this.turn.reply = this.fullText.trim();
-      this.replyComplete = true;
-      void this.maybeFinish();
-      return;
-    }
-    this.speakFallback(this.deps.config.dialog.fallbackReply, reason);
-  }
-
-  onMouthEvent(event: MouthEvent): void {
-    if (this.finished || ('turnId' in event && event.turnId !== this.speechId)) return;
-    if (event.type === 'audio') {
-      this.turn.marks.ttsFirstAudio ??= event.at;
-      if (this.deps.streaming) this.play(event.samples);
-      else this.heldAudio.push(event.samples);
-    } else if (event.type === 'phraseDone') {
-      if (event.phraseIndex === 0 && event.firstAudioAt !== undefined) this.turn.compute.tts = event.firstAudioAt - event.startedAt;
-      this.phrasesDone++;
-      if (!this.deps.streaming && this.phrasesDone === this.phrasesSent) {
-        for (const samples of this.heldAudio) this.play(samples);
-        this.heldAudio = [];
-      }
-      void this.maybeFinish();
-    } else if (event.type === 'error') {
-      this.turn.problem = event.message;
-    }
-  }
-
-  /** The mouth crashed: nothing more can be spoken in this turn. */
-  onMouthLost(reason: string): void {
+  /** Cuts the reply now (barge-in, cancel): playback stops, generation and synthesis are aborted. */
+  interrupt(reason: string): void {
     if (this.finished) return;
-    this.turn.problem = reason;
-    this.complete();
-  }
-
-  private speak(text: string): void {
-    if (this.phrasesSent === 0) this.turn.marks.firstPhrase = monotonicMs();
-    this.deps.postMouth({ type: 'speak', turnId: this.speechId, phraseIndex: this.phrasesSent++, text });
-  }
-
-  /** Speaks `reply` instead of the model's; only ever before any of the model's text was spoken. */
-  private speakFallback(reply: string, reason: string): void {
     const { turn } = this;
-    this.deps.logger.warn({ turnId: turn.id, reason }, 'speaking the fallback reply');
-    clearTimeout(this.firstTokenTimer);
-    turn.path = 'fallback';
-    turn.problem = reason;
-    turn.reply = reply;
-    turn.marks.llmFirstToken = monotonicMs();
-    turn.compute.llm = 0;
-    this.speak(reply);
-    this.replyComplete = true;
+    turn.marks.bargeIn = this.now();
+    const heard = this.options.speaker.stop();
+    this.abort.abort();
+    turn.heard = heardText(this.phrases, heard);
+    turn.outcome = 'interrupted';
+    turn.problem ??= `interrupted: ${reason}`;
+    if (turn.path === 'llm') this.options.brain.truncateReply(turn.id, turn.heard);
+    this.options.logger.info({ turnId: turn.id, reason, heard: turn.heard }, 'reply interrupted');
+    this.finish();
   }
 
-  private play(samples: Int16Array): void {
-    this.turn.marks.playbackStart ??= monotonicMs();
-    this.deps.sink.write(samples);
-  }
-
-  private async maybeFinish(): Promise<void> {
-    if (!this.replyComplete || this.phrasesDone < this.phrasesSent || this.finished) return;
-    try {
-      await this.deps.sink.drain();
-    } catch (error) {
-      // The player died mid-reply; the sink starts a new one for the next turn.
-      this.turn.problem = `playback failed: ${(error as Error).message}`;
-      this.deps.logger.error({ turnId: this.turn.id }, this.turn.problem);
+  private async run(): Promise<void> {
+    const { turn, options } = this;
+    if (!turn.transcript.trim()) {
+      turn.path = 'fallback';
+      turn.problem = 'no words recognised';
+      this.markReplyChosen(options.config.dialog.notUnderstoodReply);
+      this.playPrompt('notUnderstood');
+      await this.drainAndFinish();
+      return;
     }
-    this.complete();
+    const firstToken = this.after(options.config.turn.firstTokenTimeoutMs, () =>
+      this.fail(`no reply within ${options.config.turn.firstTokenTimeoutMs} ms`),
+    );
+    const queue = new AsyncQueue<string>();
+    // A failing mouth ends the turn at once, even while the brain is still generating.
+    const speaking = this.speakAll(queue).catch((error: unknown) => this.fail((error as Error).message));
+    const chunker = new PhraseChunker(options.config.chunker);
+    const streaming = options.streaming ?? true;
+    let text = '';
+    let firstPhraseTextAt: number | undefined;
+    try {
+      for await (const chunk of options.brain.reply(turn.id, turn.transcript, this.abort.signal)) {
+        if (this.finished) return;
+        if (chunk.type === 'text') {
+          // Whitespace is not an answer: a model that sends a newline and stalls still times out.
+          if (chunk.text.trim()) {
+            clearTimeout(firstToken);
+            turn.marks.llmFirstToken ??= chunk.at;
+          }
+          text += chunk.text;
+          if (!streaming) continue;
+          const ready = chunker.push(chunk.text);
+          if (ready.length > 0) firstPhraseTextAt ??= chunk.at;
+          for (const phrase of ready) queue.push(phrase);
+          continue;
+        }
+        clearTimeout(firstToken);
+        turn.path = chunk.path;
+        const rest = streaming ? chunker.flush() : text.trim();
+        if (rest) {
+          firstPhraseTextAt ??= chunk.doneAt;
+          queue.push(rest);
+        }
+        turn.compute.llm = (firstPhraseTextAt ?? chunk.doneAt) - chunk.receivedAt;
+      }
+    } catch (error) {
+      if (this.finished) return;
+      if (this.phrases.length === 0) throw error;
+      // Part of the answer is already on its way; finish saying it rather than start over.
+      turn.problem = (error as Error).message;
+    } finally {
+      queue.end();
+    }
+    if (this.finished) return;
+    turn.reply = text.trim();
+    await speaking;
+    if (this.finished) return;
+    if (this.phrases.length === 0) {
+      turn.path = 'fallback';
+      turn.problem ??= 'the model said nothing speakable';
+      this.markReplyChosen(options.config.dialog.fallbackReply);
+      this.playPrompt('fallback');
+    }
+    await this.drainAndFinish();
   }
 
-  private complete(): void {
+  /** Speaks the phrases in order; in baseline mode the audio is held until all of it is made. */
+  private async speakAll(queue: AsyncQueue<string>): Promise<void> {
+    const { turn, options } = this;
+    const streaming = options.streaming ?? true;
+    const held: Int16Array[] = [];
+    let first = true;
+    for await (const phrase of queue) {
+      if (this.finished) return;
+      if (first) turn.marks.firstPhrase = this.now();
+      const startedAt = this.now();
+      const spoken: SpokenPhrase = { text: phrase, span: { start: Number.NaN, end: Number.NaN } };
+      this.phrases.push(spoken);
+      for await (const audio of options.mouth.speak(phrase, this.abort.signal)) {
+        if (this.finished) return;
+        if (turn.marks.ttsFirstAudio === undefined) {
+          turn.marks.ttsFirstAudio = audio.at;
+          turn.compute.tts = audio.at - startedAt;
+        }
+        if (streaming) this.play(spoken, audio.samples);
+        else held.push(audio.samples);
+      }
+      first = false;
+    }
+    if (!streaming && !this.finished) {
+      const all = this.phrases[0];
+      for (const samples of held) if (all) this.play(all, samples);
+    }
+  }
+
+  private play(phrase: SpokenPhrase, samples: Int16Array): void {
+    if (this.turn.marks.playbackStart === undefined) {
+      this.turn.marks.playbackStart = this.now();
+      this.options.onPlaybackStart?.();
+    }
+    this.replyAudio.push(samples);
+    const span = this.options.speaker.write(samples);
+    if (Number.isNaN(phrase.span.start)) phrase.span.start = span.start;
+    phrase.span.end = span.end;
+  }
+
+  /** Plays a fixed prompt as the reply (rule-free paths: not understood, nothing speakable). */
+  private playPrompt(name: 'notUnderstood' | 'fallback'): void {
+    const prompt = this.options.prompts.get(name);
+    const phrase: SpokenPhrase = { text: prompt.text, span: { start: Number.NaN, end: Number.NaN } };
+    this.phrases.push(phrase);
+    this.turn.marks.firstPhrase ??= this.now();
+    this.turn.marks.ttsFirstAudio ??= this.now();
+    this.turn.compute.tts ??= 0;
+    this.play(phrase, prompt.samples);
+  }
+
+  private markReplyChosen(reply: string): void {
+    this.turn.reply = reply;
+    this.turn.marks.llmFirstToken ??= this.now();
+    this.turn.compute.llm ??= 0;
+  }
+
+  /** The reply is slow to start: say so, so the visitor knows the kiosk heard them. */
+  private acknowledge(): void {
+    if (this.finished || this.playing) return;
+    const prompt = this.options.prompts.get('acknowledgement');
+    this.turn.marks.acknowledged = this.now();
+    this.options.speaker.write(prompt.samples);
+    this.options.logger.info({ turnId: this.turn.id }, 'reply is slow; acknowledgement played');
+  }
+
+  private async drainAndFinish(): Promise<void> {
+    try {
+      await this.options.speaker.drain();
+    } catch (error) {
+      // The player died mid-reply; the sink starts a new one for the next audio.
+      this.turn.problem = `playback failed: ${(error as Error).message}`;
+      this.options.logger.error({ turnId: this.turn.id }, this.turn.problem);
+    }
+    if (this.finished) return;
+    this.turn.outcome ??= 'answered';
+    this.finish();
+  }
+
+  private fail(reason: string): void {
+    if (this.finished) return;
+    const { turn } = this;
+    this.options.logger.warn({ turnId: turn.id, reason }, 'turn failed');
+    this.abort.abort();
+    this.options.speaker.stop();
+    turn.problem = reason;
+    turn.outcome = 'failed';
+    turn.path = 'fallback';
+    if (turn.marks.llmFirstToken === undefined) turn.compute.llm = 0;
+    this.finish();
+  }
+
+  private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.firstTokenTimer);
-    clearTimeout(this.deadline);
-    this.turn.marks.playbackEnd = monotonicMs();
-    this.finish(this.turn);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.turn.marks.playbackEnd = this.now();
+    this.resolveDone(this.turn);
+  }
+
+  private after(ms: number, action: () => void): NodeJS.Timeout {
+    const timer = setTimeout(action, ms);
+    this.timers.push(timer);
+    return timer;
   }
 }

@@ -144,6 +144,47 @@ declare module 'sherpa-onnx-node' {
       getResult(stream: OnlineStream): OnlineRecognizerResult;
     }
 
+    // ---------------------------------------------------------------- keyword spotting
+
+    interface KeywordSpotterConfig {
+      featConfig?: FeatureConfig;
+      /** A streaming transducer; the spotter reads the same keys as OnlineRecognizer. */
+      modelConfig?: OnlineModelConfig;
+      maxActivePaths?: number;
+      /** Blanks that must follow a keyword's last token before it counts (sherpa's default 1). */
+      numTrailingBlanks?: number;
+      /** Boost per keyword token (sherpa's default 1.0). */
+      keywordsScore?: number;
+      /** Mean token probability a keyword needs (sherpa's default 0.25). */
+      keywordsThreshold?: number;
+      /** A keywords file: one keyword per line, tokens separated by spaces. Not with keywordsBuf. */
+      keywordsFile?: string;
+      /** The same text in memory. */
+      keywordsBuf?: string;
+      /** Its length in UTF-8 bytes (not JS characters: "▁" is 3 bytes); sherpa reads this many. */
+      keywordsBufSize?: number;
+    }
+
+    interface KeywordResult {
+      /** Seconds from the start of the stream. */
+      start_time: number;
+      /** The keyword's `@` text, or its tokens joined; "" while nothing was spotted. */
+      keyword: string;
+      timestamps: number[];
+      tokens: string[];
+    }
+
+    class KeywordSpotter {
+      constructor(config: KeywordSpotterConfig);
+      readonly config: KeywordSpotterConfig;
+      createStream(): OnlineStream;
+      isReady(stream: OnlineStream): boolean;
+      decode(stream: OnlineStream): void;
+      /** Restarts the decoder and encoder state of `stream`; buffered audio stays. */
+      reset(stream: OnlineStream): void;
+      getResult(stream: OnlineStream): KeywordResult;
+    }
+
     // ---------------------------------------------------------------- offline ASR
 
     interface OfflineModelConfig {

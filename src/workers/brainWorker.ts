@@ -1,16 +1,18 @@
 import { RuleMatcher } from '../dialog/RuleMatcher.js';
 import { LlamaChatEngine } from '../engines/llm/LlamaChatEngine.js';
 import { monotonicMs } from '../system/clock.js';
-import type { BrainEvent, BrainInit, BrainRequest } from './protocol.js';
+import type { BrainEvent, BrainInit, BrainReadyInfo, BrainRequest } from './protocol.js';
 import { runWorker, toWorkerError } from './runWorker.js';
 
-runWorker<BrainInit, BrainRequest, BrainEvent>('brain', async (init, send, logger) => {
+runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (init, send, logger) => {
   const rules = new RuleMatcher(init.dialog.rules);
   const llm = await LlamaChatEngine.load(init.llm, init.modelsDir);
   const inFlight = new Map<number, AbortController>();
   /** One model call at a time: preloads and replies share the context sequence. */
   let queue: Promise<void> = Promise.resolve();
   const serially = (job: () => Promise<void>) => (queue = queue.then(job, job));
+  /** The turn whose exchange is last in the model's history: only its reply may be truncated. */
+  let lastInHistory: number | undefined;
 
   async function reply(turnId: number, text: string, receivedAt: number): Promise<void> {
     const controller = inFlight.get(turnId);
@@ -19,6 +21,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent>('brain', async (init, send, logge
       return;
     }
     try {
+      lastInHistory = turnId;
       for await (const chunk of llm.reply(text, controller.signal)) {
         send({ type: 'text', turnId, text: chunk, at: monotonicMs() });
       }
@@ -34,6 +37,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent>('brain', async (init, send, logge
   }
 
   return {
+    readyInfo: {},
     handle(request) {
       switch (request.type) {
         case 'reply': {
@@ -56,9 +60,20 @@ runWorker<BrainInit, BrainRequest, BrainEvent>('brain', async (init, send, logge
           // Aborting works whether the reply is generating or still queued behind a preload.
           inFlight.get(request.turnId)?.abort();
           return;
+        case 'truncateReply':
+          return void serially(async () => {
+            if (lastInHistory !== request.turnId) return;
+            llm.truncateLastReply(request.heardText);
+            logger.info({ turnId: request.turnId, lastReply: llm.modelReplies().at(-1) }, 'reply truncated to what the visitor heard');
+          });
         case 'newConversation':
-          return void serially(async () => llm.newConversation());
+          return void serially(async () => {
+            lastInHistory = undefined;
+            llm.newConversation();
+            logger.debug('conversation forgotten');
+          });
       }
     },
+    dispose: () => llm.dispose(),
   };
 });

@@ -1,15 +1,18 @@
 import { createTtsEngine } from '../engines/tts/createTtsEngine.js';
 import { monotonicMs } from '../system/clock.js';
-import type { MouthEvent, MouthInit, MouthRequest } from './protocol.js';
+import type { MouthEvent, MouthInit, MouthReadyInfo, MouthRequest } from './protocol.js';
 import { runWorker, toWorkerError } from './runWorker.js';
 
 interface Job {
-  turnId: number;
-  phraseIndex: number;
+  speechId: number;
   text: string;
 }
 
-runWorker<MouthInit, MouthRequest, MouthEvent>('mouth', async (init, send, logger) => {
+/**
+ * The mouth: synthesises phrases one at a time, in the order asked, streaming each one's audio
+ * back. A failure is reported with the phrase's speech id (as the error's `turnId`).
+ */
+runWorker<MouthInit, MouthRequest, MouthEvent, MouthReadyInfo>('mouth', async (init, send, logger) => {
   const tts = await createTtsEngine(init.tts, init.modelsDir);
   const jobs: Job[] = [];
   let current: { job: Job; controller: AbortController } | undefined;
@@ -24,14 +27,13 @@ runWorker<MouthInit, MouthRequest, MouthEvent>('mouth', async (init, send, logge
       try {
         for await (const samples of tts.speak(job.text, controller.signal)) {
           firstAudioAt ??= monotonicMs();
-          send({ type: 'audio', turnId: job.turnId, phraseIndex: job.phraseIndex, samples, at: monotonicMs() }, [samples.buffer as ArrayBuffer]);
+          send({ type: 'audio', speechId: job.speechId, samples, at: monotonicMs() }, [samples.buffer as ArrayBuffer]);
         }
       } catch (error) {
-        logger.error({ err: error, turnId: job.turnId }, 'speech synthesis failed');
-        send(toWorkerError(error, job.turnId));
+        logger.error({ err: error, speechId: job.speechId }, 'speech synthesis failed');
+        send(toWorkerError(error, job.speechId));
       }
-      const { turnId, phraseIndex } = job;
-      send({ type: 'phraseDone', turnId, phraseIndex, startedAt, firstAudioAt, doneAt: monotonicMs(), aborted: controller.signal.aborted });
+      send({ type: 'phraseDone', speechId: job.speechId, startedAt, firstAudioAt, doneAt: monotonicMs(), aborted: controller.signal.aborted });
       current = undefined;
     }
   }
@@ -40,18 +42,13 @@ runWorker<MouthInit, MouthRequest, MouthEvent>('mouth', async (init, send, logge
     readyInfo: { sampleRate: tts.sampleRate },
     handle(request) {
       if (request.type === 'speak') {
-        jobs.push({ turnId: request.turnId, phraseIndex: request.phraseIndex, text: request.text });
+        jobs.push({ speechId: request.speechId, text: request.text });
         return drain();
       }
-      // Queued phrases of the turn are dropped but still answered, so the main thread's count closes.
-      for (let i = jobs.length - 1; i >= 0; i--) {
-        const job = jobs[i]!;
-        if (job.turnId !== request.turnId) continue;
-        jobs.splice(i, 1);
-        const now = monotonicMs();
-        send({ type: 'phraseDone', turnId: job.turnId, phraseIndex: job.phraseIndex, startedAt: now, firstAudioAt: undefined, doneAt: now, aborted: true });
-      }
-      if (current?.job.turnId === request.turnId) current.controller.abort();
+      const queued = jobs.findIndex((job) => job.speechId === request.speechId);
+      if (queued >= 0) jobs.splice(queued, 1);
+      if (current?.job.speechId === request.speechId) current.controller.abort();
     },
+    dispose: () => tts.dispose(),
   };
 });

@@ -1,38 +1,37 @@
 import type { KioskConfig } from '../config/schema.js';
 
 /**
- * The messages between the main thread and the engine workers. Every time (`at`, `…At`) is on the
- * shared monotonic clock (src/system/clock.ts), stamped where the thing happened.
+ * The domain messages between the main thread and the engine workers: the work itself. Starting,
+ * liveness, failures and shutdown travel in the control envelope (control.ts). Every time (`at`,
+ * `…At`) is on the shared monotonic clock (src/system/clock.ts), stamped where the thing happened.
  */
 
-export type ReplyPath = 'rule' | 'llm' | 'fallback';
-
-/** Sent by a worker when its setup failed or a request could not be served. */
-export interface WorkerError {
-  type: 'error';
-  message: string;
-  hint?: string | undefined;
-  /** Set when the error belongs to one turn. */
-  turnId?: number | undefined;
-}
+import type { ReplyPath } from '../turn/Turn.js';
 
 // ── ears: VAD + ASR ─────────────────────────────────────────────────────────────────────────────
 
 export interface EarsInit {
   vad: KioskConfig['vad'];
   asr: KioskConfig['asr'];
+  /** The wake phrase; off while no keyword-spotter files are configured. */
+  wake: KioskConfig['turn']['wake'];
   modelsDir: string;
   logLevel: KioskConfig['logLevel'];
 }
 
 export type EarsRequest =
-  /** 16 kHz mono samples; `arrivedAt` is when the audio reached the main thread. */
-  | { type: 'audio'; samples: Int16Array; sampleIndex: number; arrivedAt: number }
-  /** End of input: close any utterance in progress. Answered with `flushed`. */
+  /**
+   * 16 kHz mono samples; `arrivedAt` is when the audio reached the main thread. With
+   * `reportConsumed` the ears answer `consumed` once the frame is through the VAD (the file demo
+   * waits on it; a live mic does not ask, so no message goes back 50 times a second).
+   */
+  | { type: 'audio'; samples: Int16Array; sampleIndex: number; arrivedAt: number; reportConsumed?: boolean }
+  /** Recognise utterances (a turn is open) or only look for the wake phrase. */
+  | { type: 'arm'; armed: boolean }
+  /** Close any utterance in progress now (end of input, push-to-talk released). Answered with `flushed`. */
   | { type: 'flush' };
 
 export type EarsEvent =
-  | { type: 'ready'; loadMs: number }
   /** Every sample before `sampleIndex` has been through the VAD. */
   | { type: 'consumed'; sampleIndex: number }
   | { type: 'speechStart'; utteranceId: number; sampleIndex: number; at: number }
@@ -49,8 +48,12 @@ export type EarsEvent =
       endpointAt: number;
     }
   | { type: 'final'; utteranceId: number; text: string; at: number; asrComputeMs: number }
-  | { type: 'flushed' }
-  | WorkerError;
+  /** The wake phrase was spotted in the frame starting at `sampleIndex`. */
+  | { type: 'wake'; phrase: string; sampleIndex: number; at: number }
+  | { type: 'flushed' };
+
+/** The ears' `ready` says nothing beyond the load time. */
+export type EarsReadyInfo = Record<string, never>;
 
 // ── brain: rules fast path + LLM ───────────────────────────────────────────────────────────────
 
@@ -66,10 +69,11 @@ export type BrainRequest =
   /** Start of the visitor's words, to evaluate ahead of the final transcript. */
   | { type: 'preload'; text: string }
   | { type: 'abort'; turnId: number }
+  /** The visitor cut the reply off after hearing `heardText` (barge-in): the history keeps only that. */
+  | { type: 'truncateReply'; turnId: number; heardText: string }
   | { type: 'newConversation' };
 
 export type BrainEvent =
-  | { type: 'ready'; loadMs: number }
   | { type: 'text'; turnId: number; text: string; at: number }
   | {
       type: 'done';
@@ -79,8 +83,10 @@ export type BrainEvent =
       receivedAt: number;
       doneAt: number;
       aborted: boolean;
-    }
-  | WorkerError;
+    };
+
+/** The brain's `ready` says nothing beyond the load time. */
+export type BrainReadyInfo = Record<string, never>;
 
 // ── mouth: TTS ────────────────────────────────────────────────────────────────────────────────
 
@@ -90,22 +96,25 @@ export interface MouthInit {
   logLevel: KioskConfig['logLevel'];
 }
 
+/** One phrase per request; the id is issued by the main thread and routes the audio back. */
 export type MouthRequest =
-  | { type: 'speak'; turnId: number; phraseIndex: number; text: string }
-  /** Drop every queued and playing phrase of the turn. */
-  | { type: 'stop'; turnId: number };
+  | { type: 'speak'; speechId: number; text: string }
+  /** Drop the phrase, whether it is queued or being synthesised. */
+  | { type: 'stop'; speechId: number };
 
 export type MouthEvent =
-  | { type: 'ready'; loadMs: number; sampleRate: number }
-  | { type: 'audio'; turnId: number; phraseIndex: number; samples: Int16Array; at: number }
+  | { type: 'audio'; speechId: number; samples: Int16Array; at: number }
   | {
       type: 'phraseDone';
-      turnId: number;
-      phraseIndex: number;
+      speechId: number;
       /** When synthesis of the phrase began (it may have waited in the queue before). */
       startedAt: number;
       firstAudioAt: number | undefined;
       doneAt: number;
       aborted: boolean;
-    }
-  | WorkerError;
+    };
+
+export interface MouthReadyInfo {
+  /** Rate of the PCM in `audio` events; the sink is built for it. */
+  sampleRate: number;
+}

@@ -3,6 +3,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/logging/createLogger.js';
 import { monotonicMs } from '../../src/system/clock.js';
 import { EngineWorker, WorkerStartError } from '../../src/workers/EngineWorker.js';
+import type { WorkerError } from '../../src/workers/control.js';
 import type { BrainEvent, BrainInit, BrainRequest } from '../../src/workers/protocol.js';
 import { sharedFile, sharedModelsDir } from '../helpers/sharedModels.js';
 
@@ -19,10 +20,10 @@ function brainWorker(init: Partial<BrainInit> = {}): Brain {
 }
 
 /** Collects the brain's events for one turn until `done` (or an error). */
-function collect(brain: Brain, turnId: number, onText?: (count: number) => void): Promise<BrainEvent[]> {
+function collect(brain: Brain, turnId: number, onText?: (count: number) => void): Promise<(BrainEvent | WorkerError)[]> {
   return new Promise((resolve) => {
-    const events: BrainEvent[] = [];
-    const listener = (event: BrainEvent) => {
+    const events: (BrainEvent | WorkerError)[] = [];
+    const listener = (event: BrainEvent | WorkerError) => {
       if (!('turnId' in event) || event.turnId !== turnId) return;
       events.push(event);
       if (event.type === 'text') onText?.(events.filter((e) => e.type === 'text').length);

@@ -15,6 +15,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 interface Report {
   turns: {
+    trigger: string;
     transcript: string;
     reply: string;
     path: string;
@@ -66,6 +67,7 @@ describe('kiosk-voice demo --models test (real VAD, pocketsphinx, LLM, espeak-ng
     const [turn] = report.turns;
     expect(turn!.transcript).toContain('opening hours');
     expect(turn!.path).toBe('rule');
+    expect(turn!.trigger).toBe('vad');
     expect(turn!.reply).toMatch(/open from 9 am/);
     expectCompleteTurn(turn!);
     await expectSpokenOutput(report.output, 2);

@@ -95,6 +95,25 @@ export class LlamaChatEngine {
     return true;
   }
 
+  /**
+   * The visitor cut the last reply off (barge-in) after hearing `heardText`: the history keeps
+   * only that, so the model does not believe it said what nobody heard.
+   */
+  truncateLastReply(heardText: string): void {
+    const history = this.session.getChatHistory();
+    const last = history.at(-1);
+    if (last?.type !== 'model') return;
+    this.session.setChatHistory([...history.slice(0, -1), { ...last, response: [heardText] }]);
+  }
+
+  /** The model's side of the conversation so far, oldest first (for tests and diagnostics). */
+  modelReplies(): string[] {
+    return this.session
+      .getChatHistory()
+      .filter((item) => item.type === 'model')
+      .map((item) => item.response.filter((part): part is string => typeof part === 'string').join(''));
+  }
+
   /** Starts a new conversation: forgets earlier turns but keeps the evaluated system prompt. */
   newConversation(): void {
     this.session.setChatHistory(this.session.getChatHistory().filter((item) => item.type === 'system'));

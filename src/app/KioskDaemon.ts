@@ -1,0 +1,206 @@
+import { EventEmitter } from 'node:events';
+import type { CaptureHealth, CaptureSource } from '../audio/capture/CaptureSource.js';
+import { LiveCapture } from '../audio/capture/LiveCapture.js';
+import { loadEarcons } from '../audio/earcons.js';
+import { createAudioSink, type PlaybackSink } from '../audio/playback/createAudioSink.js';
+import type { KioskConfig } from '../config/schema.js';
+import { KioskVoiceError } from '../errors.js';
+import { TurnHardware } from '../hw/TurnHardware.js';
+import type { Logger } from '../logging/createLogger.js';
+import { monotonicMs } from '../system/clock.js';
+import { FixedPrompts } from '../turn/FixedPrompts.js';
+import { PlaybackLedger } from '../turn/PlaybackLedger.js';
+import { turnLatencies, type Turn } from '../turn/Turn.js';
+import { TurnController, resolveTriggerMode, type TriggerMode } from '../turn/TurnController.js';
+import type { TurnState } from '../turn/TurnState.js';
+import { Engines, type LoadTimes } from '../workers/Engines.js';
+import type { WorkerHealth } from '../workers/EngineWorker.js';
+import { fixedPromptTexts } from './fixedPromptTexts.js';
+
+export interface KioskDaemonOptions {
+  config: KioskConfig;
+  /** Absolute models directory. */
+  modelsDir: string;
+  logger: Logger;
+  /** Environment for the audio and GPIO child processes. Defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DaemonHealth {
+  state: TurnState;
+  triggerMode: TriggerMode;
+  mic: CaptureHealth;
+  micOpen: boolean;
+  workers: WorkerHealth[];
+  gpio: string;
+  turns: number;
+  lastTurn: { path: Turn['path']; outcome: Turn['outcome']; endOfSpeechToFirstAudioMs: number | undefined } | undefined;
+  uptimeSeconds: number;
+}
+
+interface KioskDaemonEvents {
+  /** The daemon cannot go on (an engine keeps crashing); the service should exit and be restarted. */
+  fatal: [Error];
+  turn: [Turn];
+}
+
+/** The wake phrase was asked for but no keyword-spotter model is configured. */
+export class WakeModelMissingError extends KioskVoiceError {}
+
+/**
+ * The running kiosk: builds its parts and starts them in order — engines, speaker, fixed prompts
+ * and earcons, GPIO, the turn controller, then the microphone — and stops them in reverse, so
+ * engines dispose, LEDs end dark and no child process is left. Commands stay thin: `run` is a
+ * `KioskDaemon` plus signal handling.
+ */
+export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
+  private readonly engines: Engines;
+  private readonly capture: CaptureSource;
+  private sink: PlaybackSink | undefined;
+  private controller: TurnController | undefined;
+  private hardware: TurnHardware | undefined;
+  private pump: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly startedAt = monotonicMs();
+  private turns = 0;
+  private lastTurn: DaemonHealth['lastTurn'];
+  private micGate = false;
+
+  constructor(private readonly options: KioskDaemonOptions) {
+    super();
+    const { config, modelsDir, logger } = options;
+    this.engines = new Engines({ config, modelsDir, logger });
+    this.engines.on('fatal', (error) => this.emit('fatal', error));
+    this.capture = new LiveCapture(config.audio.capture, { logger, env: options.env });
+    (this.capture as LiveCapture).on('health', (health) => logger.info(health, 'capture state'));
+  }
+
+  /** Loads the engines, opens the speaker and GPIO, then the microphone (no audio piles up while models load). */
+  async start(): Promise<LoadTimes> {
+    const { config, logger, env } = this.options;
+    const loadMs = await this.engines.start();
+    const { mouth } = this.engines;
+    this.sink = await createAudioSink(config.audio.playback, mouth.sampleRate, logger, { env });
+    const speaker = new PlaybackLedger(this.sink);
+    const prompts = await FixedPrompts.synthesize(mouth, fixedPromptTexts(config));
+    const earcons = await loadEarcons(config.turn.earcons, mouth.sampleRate);
+
+    this.hardware = await TurnHardware.open(config.hw.gpio, logger, { env });
+    const triggerMode = this.effectiveTriggerMode(resolveTriggerMode(config), this.hardware.hasButton);
+    const controller = new TurnController({
+      config,
+      triggerMode,
+      ears: this.engines.ears,
+      brain: this.engines.brain,
+      mouth,
+      speaker,
+      prompts,
+      earcons,
+      logger,
+    });
+    this.controller = controller;
+    this.hardware.attach(controller);
+    controller.on('turn', (turn) => this.onTurn(turn));
+    controller.start();
+
+    this.capture.start();
+    this.pump = this.listen(controller);
+    logger.info({ triggerMode, gpio: this.hardware.backendName }, 'turn controller ready');
+    return loadMs;
+  }
+
+  health(): DaemonHealth {
+    return {
+      state: this.controller?.state ?? 'idle',
+      triggerMode: this.controller?.triggerMode ?? resolveTriggerMode(this.options.config),
+      mic: this.capture.health(),
+      micOpen: this.micGate,
+      workers: this.engines.health(),
+      gpio: this.hardware?.backendName ?? 'none',
+      turns: this.turns,
+      lastTurn: this.lastTurn,
+      uptimeSeconds: Math.round((monotonicMs() - this.startedAt) / 1000),
+    };
+  }
+
+  /** The turn controller, for extensions (MQTT, watchdog) that subscribe to it and call its triggers. */
+  get turnController(): TurnController | undefined {
+    return this.controller;
+  }
+
+  /** Stops in reverse order: GPIO input, the turn in flight, the mic, LEDs off, engines, speaker. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopParts();
+    return this.stopping;
+  }
+
+  private async stopParts(): Promise<void> {
+    await this.hardware?.detach();
+    await this.controller?.stop();
+    await this.capture.close();
+    await this.pump;
+    await this.hardware?.close();
+    await this.engines.stop();
+    await this.sink?.close();
+  }
+
+  /**
+   * Moves microphone frames to the ears through the gate the controller decides. A closed gate
+   * sends silence rather than nothing, which keeps the audio clock and the VAD's state continuous;
+   * the mic-live LED follows this gate itself, so it can never claim the mic is off while audio flows.
+   */
+  private async listen(controller: TurnController): Promise<void> {
+    for await (const frame of this.capture) {
+      const open = controller.micOpen(frame.capturedAt);
+      if (open !== this.micGate) {
+        this.micGate = open;
+        this.hardware?.setMicLive(open);
+      }
+      if (!open) frame.samples.fill(0);
+      this.engines.ears.feed(frame, frame.capturedAt);
+    }
+  }
+
+  private effectiveTriggerMode(wanted: TriggerMode, hasButton: boolean): TriggerMode {
+    const { config, logger } = this.options;
+    const hasWake = Object.keys(config.turn.wake.files).length > 0;
+    let mode = wanted;
+    if ((mode === 'wake' || mode === 'button+wake') && !hasWake) {
+      if (config.turn.trigger !== undefined) {
+        throw new WakeModelMissingError(
+          `turn.trigger is ${mode} but no wake-phrase model is configured`,
+          'use a model set with a keyword spotter (`--models pi5`) or set turn.wake.files',
+        );
+      }
+      mode = mode === 'button+wake' ? 'button' : 'open-mic';
+    }
+    if ((mode === 'button' || mode === 'button+wake') && !hasButton) {
+      const fallback: TriggerMode = mode === 'button+wake' ? 'wake' : 'open-mic';
+      logger.warn({ wanted: mode, using: fallback }, `the push button is not available; serving in ${fallback} mode (MQTT triggers still work)`);
+      mode = fallback;
+    }
+    return mode;
+  }
+
+  private onTurn(turn: Turn): void {
+    this.turns++;
+    const latency = turnLatencies(turn);
+    const endOfSpeechToFirstAudioMs = Number.isFinite(latency.endOfSpeechToFirstAudio) ? Math.round(latency.endOfSpeechToFirstAudio) : undefined;
+    this.lastTurn = { path: turn.path, outcome: turn.outcome, endOfSpeechToFirstAudioMs };
+    this.options.logger.info(
+      {
+        turnId: turn.id,
+        trigger: turn.trigger,
+        path: turn.path,
+        outcome: turn.outcome,
+        transcript: turn.transcript,
+        reply: turn.reply,
+        heard: turn.heard,
+        endOfSpeechToFirstAudioMs,
+        problem: turn.problem,
+      },
+      'turn',
+    );
+    this.emit('turn', turn);
+  }
+}
