@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type sherpa from 'sherpa-onnx-node';
 import { KioskVoiceError } from '../errors.js';
 import { OnnxFormatError, readOnnxModelInfo, type OnnxModelInfo } from './onnxMetadata.js';
 import { resolveModelPath } from './resolveModelPath.js';
@@ -296,15 +297,12 @@ export interface OnnxPart {
 }
 
 /**
- * Checks encoder, decoder and joiner form an icefall streaming transducer sherpa-onnx can run
- * (`kind` names the model in messages, e.g. "keyword spotter"). What each check prevents:
- * an unknown model_type is a null model (SIGSEGV), missing metadata is _Exit, and a joiner,
- * decoder or zipformer2 encoder taking other inputs only fails at the first decode and takes the
- * process with it (a zipformer2 encoder whose metadata claims two layers but takes one layer's
- * states: SIGSEGV, measured with 1.13.8); a joiner with fewer logits than vocab_size is read
- * past its end.
+ * Checks an icefall streaming transducer encoder's `model_type` is one sherpa-onnx knows (any
+ * other is a null model: SIGSEGV) and that it carries the metadata that type reads (missing
+ * metadata is _Exit); returns the model_type. `kind` names the model in the hint, e.g.
+ * "transducer" or "keyword spotter".
  */
-export function checkIcefallStreamingTransducer(kind: string, encoder: OnnxPart, decoder: OnnxPart, joiner: OnnxPart): void {
+export function checkIcefallStreamingEncoder(kind: string, encoder: OnnxPart): string {
   const type = encoder.info.metadata.get('model_type') ?? '';
   const keys = ICEFALL_STREAMING_ENCODER_KEYS[type];
   if (keys === undefined) {
@@ -316,6 +314,20 @@ export function checkIcefallStreamingTransducer(kind: string, encoder: OnnxPart,
     );
   }
   requireMetadata(encoder.info, encoder.path, encoder.configKey, `streaming ${type} transducer encoder`, keys);
+  return type;
+}
+
+/**
+ * Checks encoder, decoder and joiner form an icefall streaming transducer sherpa-onnx can run
+ * (`kind` names the model in messages, e.g. "keyword spotter"). What each check prevents:
+ * an unknown model_type is a null model (SIGSEGV), missing metadata is _Exit, and a joiner,
+ * decoder or zipformer2 encoder taking other inputs only fails at the first decode and takes the
+ * process with it (a zipformer2 encoder whose metadata claims two layers but takes one layer's
+ * states: SIGSEGV, measured with 1.13.8); a joiner with fewer logits than vocab_size is read
+ * past its end.
+ */
+export function checkIcefallStreamingTransducer(kind: string, encoder: OnnxPart, decoder: OnnxPart, joiner: OnnxPart): void {
+  const type = checkIcefallStreamingEncoder(kind, encoder);
   if (type === 'zipformer2') {
     // x, six cached tensors per layer, then embed_states and processed_lens (GetEncoderInitStates).
     const layers = (encoder.info.metadata.get('num_encoder_layers') ?? '')
@@ -393,6 +405,35 @@ export function loadNative<T>(what: string, path: string, kind: string, create: 
     const reason = e instanceof Error ? e.message : String(e);
     throw new SherpaModelLoadError(what, path, kind, reason, { cause: e });
   }
+}
+
+/** The four files of a streaming transducer, as paths checked by the caller. */
+export interface StreamingTransducerFiles {
+  encoder: string;
+  decoder: string;
+  joiner: string;
+  tokens: string;
+}
+
+/**
+ * What every streaming transducer here is loaded with (the recogniser and the keyword spotter):
+ * 16 kHz audio, 80-bin fbank as icefall's models are trained on, onnxruntime on the CPU.
+ */
+export function streamingTransducerConfig(
+  files: StreamingTransducerFiles,
+  threads: number,
+): { featConfig: sherpa.FeatureConfig; modelConfig: sherpa.OnlineModelConfig } {
+  const { encoder, decoder, joiner, tokens } = files;
+  return {
+    featConfig: { sampleRate: 16000, featureDim: 80 },
+    modelConfig: {
+      transducer: { encoder, decoder, joiner },
+      tokens,
+      numThreads: threads,
+      provider: 'cpu',
+      debug: 0,
+    },
+  };
 }
 
 /** LibriSpeech-style models shout: "WHERE IS THE LIFT" → "where is the lift". Mixed case stays. */

@@ -12,7 +12,7 @@
  *
  * Needs Debian python3-onnx and python3-numpy. Missing ones fail the suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,9 +27,10 @@ import { SherpaModelConfigError, SherpaModelFileError } from '../../src/engines/
 import { KioskVoiceError } from '../../src/errors.js';
 import { configForModelSet } from '../../src/models/configForModelSet.js';
 import { loadManifest } from '../../src/models/manifestSchema.js';
+import { thrown } from '../helpers/thrown.js';
+import { findPython, TINY_SHERPA_MODELS_SCRIPT } from '../helpers/tinySherpaModels.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const FIXTURE_SCRIPT = resolve(HERE, '../fixtures/make_tiny_sherpa_models.py');
 const SILERO = resolve(HERE, '../../../shared/models/vad/silero_vad_v5.onnx');
 
 interface Summary {
@@ -39,15 +40,6 @@ interface Summary {
   piper: { model: string };
 }
 
-/** A python3 that can `import onnx, numpy` (KIOSK_TEST_PYTHON picks another). */
-function findPython(): string {
-  const candidates = process.env.KIOSK_TEST_PYTHON ? [process.env.KIOSK_TEST_PYTHON] : ['/usr/bin/python3', 'python3'];
-  for (const candidate of candidates) {
-    if (spawnSync(candidate, ['-c', 'import onnx, numpy']).status === 0) return candidate;
-  }
-  throw new Error('python3 with the onnx and numpy modules is needed to generate the tiny sherpa models: apt-get install python3-onnx python3-numpy');
-}
-
 let dir: string;
 let models: Summary;
 let python: string;
@@ -55,7 +47,7 @@ let python: string;
 beforeAll(() => {
   python = findPython();
   dir = mkdtempSync(join(tmpdir(), 'kv-kws-'));
-  models = JSON.parse(execFileSync(python, [FIXTURE_SCRIPT, join(dir, 'gen')], { encoding: 'utf8' })) as Summary;
+  models = JSON.parse(execFileSync(python, [TINY_SHERPA_MODELS_SCRIPT, join(dir, 'gen')], { encoding: 'utf8' })) as Summary;
   writeFileSync(join(dir, 'not-onnx.onnx'), 'this is plain text, not a protobuf\n');
   const encoder = readFileSync(models.kws.encoder);
   writeFileSync(join(dir, 'truncated.onnx'), encoder.subarray(0, Math.floor(encoder.length / 2)));
@@ -112,17 +104,6 @@ function feed(engine: KeywordSpotterEngine, samples: Int16Array): Array<[number,
     if (phrase !== undefined) hits.push([end / 16, phrase]);
   }
   return hits;
-}
-
-/** Runs `fn`, expects it to throw `type`, returns the error. */
-function thrown<T extends Error>(type: new (...args: never[]) => T, fn: () => unknown): T {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(type);
-    return e as T;
-  }
-  throw new Error(`expected ${type.name} to be thrown`);
 }
 
 describe('fixture keyword spotter', () => {

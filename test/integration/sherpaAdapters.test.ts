@@ -8,7 +8,7 @@
  *
  * Needs Debian python3-onnx, python3-numpy and espeak-ng-data. Missing ones fail the suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -22,31 +22,16 @@ import { ModelFileMissingError } from '../../src/engines/resolveModelPath.js';
 import { SherpaModelConfigError, SherpaModelFileError } from '../../src/engines/sherpaModelFiles.js';
 import { SherpaTts } from '../../src/engines/tts/SherpaTts.js';
 import { KioskVoiceError } from '../../src/errors.js';
+import { thrown } from '../helpers/thrown.js';
+import { findPython, TINY_SHERPA_MODELS_SCRIPT } from '../helpers/tinySherpaModels.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const FIXTURE_SCRIPT = resolve(HERE, '../fixtures/make_tiny_sherpa_models.py');
 const SILERO = resolve(HERE, '../../../shared/models/vad/silero_vad_v5.onnx');
 
 interface Summary {
   piper: { model: string; tokens: string; sampleRate: number; hop: number; amplitude: number };
   nemoCtc: { model: string; tokens: string; text: string; subsampling: number };
   lstm: { encoder: string; decoder: string; joiner: string; tokens: string; text: string; chunkFrames: number };
-}
-
-/**
- * A python3 that can `import onnx, numpy` — Debian's, even when pyenv shadows it on PATH
- * (KIOSK_TEST_PYTHON picks another).
- */
-function findPython(): string {
-  const candidates = process.env.KIOSK_TEST_PYTHON ? [process.env.KIOSK_TEST_PYTHON] : ['/usr/bin/python3', 'python3'];
-  for (const candidate of candidates) {
-    const r = spawnSync(candidate, ['-c', 'import onnx, numpy'], { encoding: 'utf8' });
-    if (r.status === 0) return candidate;
-  }
-  throw new Error(
-    'python3 with the onnx and numpy modules is needed to generate the tiny sherpa models: ' +
-      'apt-get install python3-onnx python3-numpy',
-  );
 }
 
 /** Debian puts espeak-ng-data under the multiarch lib dir. */
@@ -70,7 +55,7 @@ beforeAll(() => {
   const python = findPython();
   espeakData = findEspeakData();
   dir = mkdtempSync(join(tmpdir(), 'kv-sherpa-'));
-  const out = execFileSync(python, [FIXTURE_SCRIPT, join(dir, 'gen')], { encoding: 'utf8' });
+  const out = execFileSync(python, [TINY_SHERPA_MODELS_SCRIPT, join(dir, 'gen')], { encoding: 'utf8' });
   models = JSON.parse(out) as Summary;
   // Wrong files of every flavour, for the negative tests.
   writeFileSync(join(dir, 'not-tokens.txt'), 'hello world, this is not a tokens file\nsecond line\n');
@@ -104,17 +89,6 @@ async function collect(chunks: AsyncIterable<Int16Array>): Promise<Int16Array[]>
 }
 
 const total = (chunks: Int16Array[]): number => chunks.reduce((n, c) => n + c.length, 0);
-
-/** Runs `fn`, expects it to throw `type`, returns the error for further checks. */
-function thrown<T extends Error>(type: new (...args: never[]) => T, fn: () => unknown): T {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(type);
-    return e as T;
-  }
-  throw new Error(`expected ${type.name} to be thrown`);
-}
 
 describe('fixture models', () => {
   it('carry the metadata sherpa-onnx reads, as our ONNX reader sees it', () => {

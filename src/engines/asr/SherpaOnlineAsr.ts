@@ -3,12 +3,14 @@ import type { KioskConfig } from '../../config/schema.js';
 import { int16ToFloat } from '../../audio/pcm.js';
 import type { OnnxModelInfo } from '../onnxMetadata.js';
 import {
+  checkIcefallStreamingEncoder,
   checkTokens,
   loadNative,
   modelFile,
   onnxInfo,
   requireMetadata,
   SherpaModelFileError,
+  streamingTransducerConfig,
   tidyTranscript,
   type MetaType,
 } from '../sherpaModelFiles.js';
@@ -20,52 +22,6 @@ const PREFIX = 'asr.sherpaOnline';
 const SAMPLE_RATE = 16000;
 /** Silence appended at the end so the last word leaves the encoder's right context. */
 const TAIL_PADDING_SECONDS = 0.3;
-
-/** Encoder metadata each icefall streaming transducer type reads (sherpa-onnx online-*-transducer-model.cc). */
-const ENCODER_KEYS: Record<string, Record<string, MetaType>> = {
-  zipformer2: {
-    encoder_dims: 'ints',
-    query_head_dims: 'ints',
-    value_head_dims: 'ints',
-    num_heads: 'ints',
-    num_encoder_layers: 'ints',
-    cnn_module_kernels: 'ints',
-    left_context_len: 'ints',
-    T: 'int',
-    decode_chunk_len: 'int',
-  },
-  zipformer: {
-    encoder_dims: 'ints',
-    attention_dims: 'ints',
-    num_encoder_layers: 'ints',
-    cnn_module_kernels: 'ints',
-    left_context_len: 'ints',
-    T: 'int',
-    decode_chunk_len: 'int',
-  },
-  conformer: {
-    num_encoder_layers: 'int',
-    T: 'int',
-    decode_chunk_len: 'int',
-    left_context: 'int',
-    encoder_dim: 'int',
-    pad_length: 'int',
-    cnn_module_kernel: 'int',
-  },
-  lstm: { num_encoder_layers: 'int', T: 'int', decode_chunk_len: 'int', rnn_hidden_size: 'int', d_model: 'int' },
-  ebranchformer: {
-    decode_chunk_len: 'int',
-    T: 'int',
-    num_hidden_layers: 'int',
-    hidden_size: 'int',
-    intermediate_size: 'int',
-    csgu_kernel_size: 'int',
-    merge_conv_kernel: 'int',
-    left_context_len: 'int',
-    num_heads: 'int',
-    head_dim: 'int',
-  },
-};
 
 /** NeMo cache-aware streaming transducers (decoder with more than one output) read these instead. */
 const NEMO_ENCODER_KEYS: Record<string, MetaType> = {
@@ -126,14 +82,7 @@ export class SherpaOnlineAsr implements AsrEngine {
 
     const recognizer = loadNative('streaming transducer', encoder, 'streaming transducer', () => {
       return new sherpa.OnlineRecognizer({
-        featConfig: { sampleRate: SAMPLE_RATE, featureDim: 80 },
-        modelConfig: {
-          transducer: { encoder, decoder, joiner },
-          tokens,
-          numThreads: config.threads,
-          provider: 'cpu',
-          debug: 0,
-        },
+        ...streamingTransducerConfig({ encoder, decoder, joiner, tokens }, config.threads),
         decodingMethod: 'greedy_search',
         // Endpoints come from the VAD; the recogniser only transcribes.
         enableEndpoint: 0,
@@ -235,17 +184,8 @@ function checkTransducer(
     requireMetadata(enc, encoder, `${PREFIX}.encoder`, 'NeMo streaming transducer encoder', NEMO_ENCODER_KEYS);
     return;
   }
-  const type = enc.metadata.get('model_type') ?? '';
-  const keys = ENCODER_KEYS[type];
-  if (keys === undefined) {
-    throw new SherpaModelFileError(
-      `${PREFIX}.encoder`,
-      encoder,
-      `is not a streaming transducer encoder: its model_type is ${type === '' ? 'missing' : `"${type}"`} (sherpa-onnx takes ${Object.keys(ENCODER_KEYS).join(', ')})`,
-      `point ${PREFIX}.encoder at the encoder of a streaming transducer exported for sherpa-onnx`,
-    );
-  }
-  requireMetadata(enc, encoder, `${PREFIX}.encoder`, `streaming ${type} transducer encoder`, keys);
+  // The encoder model_types and metadata sherpa-onnx's icefall streaming transducers read.
+  checkIcefallStreamingEncoder('transducer', { path: encoder, configKey: `${PREFIX}.encoder`, info: enc });
   requireMetadata(dec, decoder, `${PREFIX}.decoder`, 'transducer decoder', { vocab_size: 'int', context_size: 'int' });
   if (dec.inputs.length !== 1) {
     throw new SherpaModelFileError(

@@ -10,6 +10,7 @@ import {
   modelFile,
   onnxInfo,
   SherpaModelFileError,
+  streamingTransducerConfig,
   type OnnxPart,
 } from '../sherpaModelFiles.js';
 import { SentencePieceModel, SentencePieceModelError } from './SentencePieceModel.js';
@@ -100,14 +101,7 @@ export class KeywordSpotterEngine {
 
     const spotter = loadNative('keyword spotter', encoder, 'streaming transducer keyword-spotter', () => {
       return new sherpa.KeywordSpotter({
-        featConfig: { sampleRate: SAMPLE_RATE, featureDim: 80 },
-        modelConfig: {
-          transducer: { encoder, decoder, joiner },
-          tokens,
-          numThreads: config.threads,
-          provider: 'cpu',
-          debug: 0,
-        },
+        ...streamingTransducerConfig({ encoder, decoder, joiner, tokens }, config.threads),
         maxActivePaths: MAX_ACTIVE_PATHS,
         numTrailingBlanks: NUM_TRAILING_BLANKS,
         keywordsScore: config.score,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KioskVoiceError } from '../../errors.js';
+import { protoFields, WIRE_I32, WIRE_LEN, WIRE_VARINT, type ProtoBytes, type ProtoField } from '../protobufReader.js';
 
 /*
  * A SentencePiece model (the `bpe.model` beside a sherpa-onnx keyword spotter) read and applied in
@@ -285,82 +286,41 @@ function mergeUnknownRuns(pieces: EncodedPiece[]): EncodedPiece[] {
   return out;
 }
 
-interface Field {
-  field: number;
-  wire: number;
-  /** The value of a varint field; the payload's byte range for the others. */
-  value: number;
-  start: number;
-  end: number;
-}
-
-/** The few protobuf wire-format reads a ModelProto needs, over bytes held in memory. */
-class ProtoReader {
+/** The few protobuf reads a ModelProto needs, over bytes held in memory. */
+class ProtoReader implements ProtoBytes {
   private readonly view: DataView;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  *fields(start: number, end: number): Generator<Field> {
-    let pos = start;
-    while (pos < end) {
-      const [key, afterKey] = this.readVarint(pos, end);
-      const field = Math.floor(key / 8);
-      const wire = key % 8;
-      if (field === 0) throw new Error(`field number 0 at byte ${pos}`);
-      pos = afterKey;
-      if (wire === 0) {
-        const [value, next] = this.readVarint(pos, end);
-        yield { field, wire, value, start: pos, end: next };
-        pos = next;
-      } else if (wire === 1 || wire === 5) {
-        const size = wire === 1 ? 8 : 4;
-        if (pos + size > end) throw new Error(`truncated field ${field}`);
-        yield { field, wire, value: 0, start: pos, end: pos + size };
-        pos += size;
-      } else if (wire === 2) {
-        const [len, next] = this.readVarint(pos, end);
-        if (next + len > end) throw new Error(`field ${field} runs past its message (${len} bytes)`);
-        yield { field, wire, value: len, start: next, end: next + len };
-        pos = next + len;
-      } else {
-        throw new Error(`unsupported wire type ${wire} at byte ${pos}`);
-      }
-    }
+  byte(pos: number): number {
+    const b = this.bytes[pos];
+    if (b === undefined) throw new RangeError('read past end');
+    return b;
   }
 
-  message(f: Field): [number, number] {
-    if (f.wire !== 2) throw new Error(`field ${f.field} should be a message`);
+  fields(start: number, end: number): Generator<ProtoField> {
+    return protoFields(this, start, end);
+  }
+
+  message(f: ProtoField): [number, number] {
+    if (f.wire !== WIRE_LEN) throw new Error(`field ${f.field} should be a message`);
     return [f.start, f.end];
   }
 
-  string(f: Field): string {
-    if (f.wire !== 2) throw new Error(`field ${f.field} should be a string`);
+  string(f: ProtoField): string {
+    if (f.wire !== WIRE_LEN) throw new Error(`field ${f.field} should be a string`);
     return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes.subarray(f.start, f.end));
   }
 
-  float(f: Field): number {
-    if (f.wire !== 5) throw new Error(`field ${f.field} should be a float`);
+  float(f: ProtoField): number {
+    if (f.wire !== WIRE_I32) throw new Error(`field ${f.field} should be a float`);
     return this.view.getFloat32(f.start, true);
   }
 
-  varint(f: Field): number {
-    if (f.wire !== 0) throw new Error(`field ${f.field} should be an integer`);
+  varint(f: ProtoField): number {
+    if (f.wire !== WIRE_VARINT) throw new Error(`field ${f.field} should be an integer`);
     return f.value;
-  }
-
-  /** Unsigned LEB128 in Number arithmetic; exact up to 2^53, which every value read here is. */
-  private readVarint(pos: number, end: number): [number, number] {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= end) throw new Error('truncated varint');
-      const b = this.bytes[pos++] ?? 0;
-      result += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) return [result, pos];
-      scale *= 128;
-    }
-    throw new Error('varint longer than 10 bytes');
   }
 }
