@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CaptureHealth, CaptureSource } from '../audio/capture/CaptureSource.js';
+import type { CaptureHealth } from '../audio/capture/CaptureSource.js';
 import { LiveCapture } from '../audio/capture/LiveCapture.js';
 import { loadEarcons } from '../audio/earcons.js';
 import { createAudioSink, type PlaybackSink } from '../audio/playback/createAudioSink.js';
@@ -55,7 +55,7 @@ export class WakeModelMissingError extends KioskVoiceError {}
  */
 export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
   private readonly engines: Engines;
-  private readonly capture: CaptureSource;
+  private readonly capture: LiveCapture;
   private sink: PlaybackSink | undefined;
   private controller: TurnController | undefined;
   private hardware: TurnHardware | undefined;
@@ -72,11 +72,24 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
     this.engines = new Engines({ config, modelsDir, logger });
     this.engines.on('fatal', (error) => this.emit('fatal', error));
     this.capture = new LiveCapture(config.audio.capture, { logger, env: options.env });
-    (this.capture as LiveCapture).on('health', (health) => logger.info(health, 'capture state'));
+    this.capture.on('health', (health) => logger.info(health, 'capture state'));
   }
 
-  /** Loads the engines, opens the speaker and GPIO, then the microphone (no audio piles up while models load). */
+  /**
+   * Loads the engines, opens the speaker and GPIO, then the microphone (no audio piles up while
+   * models load). If any part fails, the parts already started are stopped before the error is
+   * passed on, so no worker or child process outlives a failed start.
+   */
   async start(): Promise<LoadTimes> {
+    try {
+      return await this.startParts();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async startParts(): Promise<LoadTimes> {
     const { config, logger, env } = this.options;
     const loadMs = await this.engines.start();
     const { mouth } = this.engines;

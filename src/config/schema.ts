@@ -138,6 +138,11 @@ export const playbackSchema = z.strictObject({
   device: z.string().min(1).default('default'),
   /** Linear gain applied to the agent's voice, 0 (mute) to 2. */
   volume: z.number().min(0).max(2).default(1),
+  /**
+   * Audio handed to the player ahead of what is playing. More rides out a busy moment; less makes
+   * a barge-in stop sooner, since what the player already holds still plays.
+   */
+  leadMs: z.number().int().min(20).max(500).default(50),
 });
 
 export const audioSchema = z.strictObject({

@@ -8,6 +8,8 @@ import { Leds } from './Leds.js';
 /** What the hardware needs of the turn controller: its state events and the calls a button makes. */
 export interface TurnControls {
   readonly state: TurnState;
+  readonly turnId: number | undefined;
+  readonly turnTrigger: string | undefined;
   on(event: 'stateChanged', listener: (change: StateChange) => void): unknown;
   off(event: 'stateChanged', listener: (change: StateChange) => void): unknown;
   trigger(source: 'button'): void;
@@ -88,7 +90,7 @@ export class TurnHardware {
   private onGesture(gesture: ButtonGesture, at: number): void {
     const controls = this.controls;
     if (!controls) return;
-    this.logger.info({ gesture, at, state: controls.state }, 'button');
+    this.logger.info({ gesture, at, state: controls.state, turnId: controls.turnId, trigger: controls.turnTrigger }, 'button');
     switch (gesture) {
       case 'press':
         return controls.trigger('button');

@@ -105,6 +105,16 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     return this.current;
   }
 
+  /** The turn the current state belongs to, if any (for logs of things that act on it, e.g. a gesture). */
+  get turnId(): number | undefined {
+    return this.activeTurn?.id;
+  }
+
+  /** What started that turn. */
+  get turnTrigger(): TurnTrigger | undefined {
+    return this.activeTurn?.trigger;
+  }
+
   get triggerMode(): TriggerMode {
     return this.options.triggerMode;
   }
@@ -181,9 +191,12 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
         if (source === 'wake' && !this.options.config.audio.fullDuplex) return this.ignored(source, 'half-duplex');
         this.interruptReply(source);
         break;
+      case 'error':
+        // The visitor tries again: the apology stops and a new turn listens.
+        this.interruptReply(source);
+        break;
       case 'idle':
       case 'followUp':
-      case 'error':
         break;
     }
     this.beginTurn(source, source, true);

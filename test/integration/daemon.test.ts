@@ -76,6 +76,28 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
     expect(await d.stop()).toBe(0);
   }, 60_000);
 
+  it('a button line that cannot be had (permission denied) is one clear line; the kiosk then answers in open-mic mode', async () => {
+    const { samples } = await loadWavForPipeline(sharedFile('audio/flite_rms_opening_hours.wav'));
+    alsa = await createFakeAlsa({ mics: { kmic: { audio: samples, rate: 16000, channels: 1 } } });
+    gpiod = createFakeGpiod({ version: 1 });
+    gpiod.fail('gpiomon', 'permission');
+    const file = join(alsa.home, 'kiosk.yaml');
+    writeFileSync(file, `hw:\n  gpio:\n    backend: gpiod\n    button: { pin: ${BUTTON} }\n    leds: { status: ${STATUS_LED} }\n`);
+    const d = new DaemonProcess(['--config', file, '--input-device', 'kmic', '--output-device', 'kspk'], {
+      ...alsa.env,
+      PATH: gpiod.env.PATH,
+      KIOSK_FAKE_GPIO_DIR: gpiod.env.KIOSK_FAKE_GPIO_DIR,
+    });
+    daemon = d;
+    const ready = await d.waitFor((l) => l.msg === 'turn controller ready', 30_000, 'controller ready');
+    expect(ready.triggerMode).toBe('open-mic');
+    const problems = d.logs.filter((l) => l.level >= 40 && /gpio|button/i.test(JSON.stringify(l)));
+    expect(problems.some((l) => /permission/i.test(JSON.stringify(l)) && /gpio group/i.test(JSON.stringify(l)))).toBe(true);
+    const turn = await d.waitFor(isTurn, 30_000, 'the answered turn');
+    expect(turn).toMatchObject({ trigger: 'vad', path: 'rule' });
+    expect(await d.stop()).toBe(0);
+  }, 60_000);
+
   it('a tap then a question is answered; the LEDs follow idle→listening→thinking→speaking→idle; SIGTERM disposes the engines and turns the LEDs off', async () => {
     const d = await start(1, 'turn: { followUpSeconds: 0 }\n');
     await gpiod!.tap(80);
@@ -86,6 +108,11 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
     expect(states(d)).toEqual(['listening', 'thinking', 'speaking', 'idle']);
     const transitions = d.logs.filter((l) => l.msg === 'state');
     expect(transitions.slice(0, 3).every((l) => l.turnId === 1 && l.trigger === 'button')).toBe(true);
+    // Gestures are logged with the turn they acted on.
+    expect(d.logs.filter((l) => l.msg === 'button').map((l) => [l.gesture, l.turnId])).toEqual([
+      ['press', undefined],
+      ['tap', 1],
+    ]);
     // The status LED: lit (listening is solid) right after the press, dark again at idle.
     const statusSets = gpiod!.setLog().filter((s) => s.line === STATUS_LED);
     expect(statusSets.find((s) => s.value === 1)).toBeDefined();

@@ -31,7 +31,7 @@ export async function createAudioSink(
   logger: Logger,
   options: CreateAudioSinkOptions = {},
 ): Promise<PlaybackSink> {
-  const common = { sampleRate, volume: config.volume, logger, env: options.env };
+  const common = { sampleRate, volume: config.volume, leadMs: config.leadMs, logger, env: options.env };
   if (config.backend === 'naudiodon') return NaudiodonSink.open({ ...common, device: config.device });
   if (config.backend === 'auto') {
     try {
