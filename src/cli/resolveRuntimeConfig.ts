@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/loadConfig.js';
+import { resolveConfig, type ConfigLayer, type ConfigWarning } from '../config/loadConfig.js';
 import type { KioskConfig, KioskConfigInput } from '../config/schema.js';
-import { configForModelSet } from '../models/configForModelSet.js';
+import { createLogger } from '../logging/createLogger.js';
+import { modelSetConfig } from '../models/configForModelSet.js';
 import { loadManifest } from '../models/manifestSchema.js';
 
 export interface RuntimeOptions {
@@ -12,16 +13,47 @@ export interface RuntimeOptions {
   logLevel?: string | undefined;
   /** The command's defaults, overridden by the config file and everything after it. */
   defaults?: KioskConfigInput;
+  /** Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Default: a `warn` log line (at the configured log level) for each. */
+  onWarning?: (warning: ConfigWarning) => void;
 }
 
-/** The config for a command: file, model set, environment and flags, with an absolute models dir. */
-export function resolveRuntimeConfig(options: RuntimeOptions, flags: KioskConfigInput = {}): { config: KioskConfig; modelsDir: string } {
-  const layers: KioskConfigInput[] = options.models ? [configForModelSet(loadManifest(), options.models)] : [];
+/** Why a model set's model files win over the config file's. */
+export const MODEL_SET_OVERRIDE_REASON = 'the model set decides which models run, so the file value is not used (run without --models to choose models in the file)';
+
+/**
+ * The config for a command. Precedence, lowest first: schema defaults, the command's defaults, the
+ * model set's engine tuning (`--models`), the config file (`--config`), the model set's model
+ * files, the environment (`KIOSK_MODELS_DIR`, then `KIOSK_VOICE__*`), command-line flags. A file
+ * value the model set replaces is logged as a warning, never dropped silently.
+ */
+export function resolveRuntimeConfig(
+  options: RuntimeOptions,
+  flags: KioskConfigInput = {},
+): { config: KioskConfig; modelsDir: string; warnings: ConfigWarning[] } {
+  const env = options.env ?? process.env;
+  const base: ConfigLayer[] = [];
+  const layers: ConfigLayer[] = [];
+  if (options.models) {
+    const set = modelSetConfig(loadManifest(), options.models);
+    base.push({ source: `model set "${options.models}" (engine tuning)`, values: set.tuning });
+    layers.push({ source: `model set "${options.models}"`, values: set.models, overridesFile: { reason: MODEL_SET_OVERRIDE_REASON } });
+  }
   // KIOSK_MODELS_DIR is the variable the models command documents; it means the same here.
-  if (process.env.KIOSK_MODELS_DIR) layers.push({ models: { dir: process.env.KIOSK_MODELS_DIR } });
+  if (env.KIOSK_MODELS_DIR) layers.push({ source: 'environment KIOSK_MODELS_DIR', values: { models: { dir: env.KIOSK_MODELS_DIR } } });
   const cliFlags: KioskConfigInput = { ...flags };
   if (options.modelsDir) cliFlags.models = { dir: options.modelsDir };
   if (options.logLevel) cliFlags.logLevel = options.logLevel as KioskConfig['logLevel'];
-  const config = loadConfig({ defaults: options.defaults, file: options.config, layers, flags: cliFlags });
-  return { config, modelsDir: resolve(config.models.dir) };
+  const { config, warnings } = resolveConfig({ defaults: options.defaults, base, file: options.config, layers, flags: cliFlags, env });
+  if (warnings.length) {
+    const report = options.onWarning ?? defaultReporter(config.logLevel);
+    for (const warning of warnings) report(warning);
+  }
+  return { config, modelsDir: resolve(config.models.dir), warnings };
+}
+
+function defaultReporter(level: KioskConfig['logLevel']): (warning: ConfigWarning) => void {
+  const logger = createLogger(level, { service: 'kiosk-voice' });
+  return (warning) => logger.warn({ setting: warning.path, fileValue: warning.fileValue, used: warning.usedValue, from: warning.source }, warning.message);
 }

@@ -8,9 +8,37 @@ import { z } from 'zod';
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
 const threads = z.number().int().min(1).max(16);
 
+/**
+ * Length caps for strings: a setting is read once but some are used on every turn (a device name is
+ * matched against every device, a reply is spoken), so a pasted megabyte must not get that far.
+ */
+export const MAX_LENGTH = {
+  /** ALSA PCM names and device-name substrings. */
+  device: 256,
+  /** File and directory paths (Linux PATH_MAX). */
+  path: 4096,
+  /** Short names: voices, gpiochip names, model-file roles. */
+  name: 128,
+  /** Anything the kiosk says: replies, the apology, the acknowledgement. */
+  reply: 1000,
+  /** A phrase a dialog rule matches. */
+  phrase: 200,
+  /** The LLM's system prompt. */
+  systemPrompt: 8000,
+} as const;
+
+const path = z.string().min(1).max(MAX_LENGTH.path);
+const device = z.string().min(1).max(MAX_LENGTH.device);
+const name = z.string().min(1).max(MAX_LENGTH.name);
+const reply = z.string().min(1).max(MAX_LENGTH.reply);
+/** Model files by role (role name → path). */
+const filesByRole = z
+  .record(z.string().min(1).max(MAX_LENGTH.name), path)
+  .refine((files) => Object.keys(files).length <= 32, { message: 'at most 32 model files by role' });
+
 export const vadSchema = z.strictObject({
   /** Silero VAD ONNX file (v5 or v6). */
-  model: z.string().min(1).default('vad/silero_vad_v5.onnx'),
+  model: path.default('vad/silero_vad_v5.onnx'),
   /** Speech probability above which a window counts as voiced. */
   threshold: z.number().gt(0).lt(1).default(0.5),
   /** Silence that ends an utterance. Shorter answers sooner but cuts slow speakers off. */
@@ -24,17 +52,17 @@ export const vadSchema = z.strictObject({
 
 export const pocketsphinxSchema = z.strictObject({
   /** The Python with Debian's pocketsphinx module (python3-pocketsphinx). */
-  python: z.string().min(1).default('/usr/bin/python3'),
-  hmm: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/en-us'),
-  lm: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin'),
-  dict: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict'),
+  python: path.default('/usr/bin/python3'),
+  hmm: path.default('/usr/share/pocketsphinx/model/en-us/en-us'),
+  lm: path.default('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin'),
+  dict: path.default('/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict'),
 });
 
 export const sherpaOnlineAsrSchema = z.strictObject({
-  encoder: z.string().min(1).default('asr/encoder.int8.onnx'),
-  decoder: z.string().min(1).default('asr/decoder.int8.onnx'),
-  joiner: z.string().min(1).default('asr/joiner.int8.onnx'),
-  tokens: z.string().min(1).default('asr/tokens.txt'),
+  encoder: path.default('asr/encoder.int8.onnx'),
+  decoder: path.default('asr/decoder.int8.onnx'),
+  joiner: path.default('asr/joiner.int8.onnx'),
+  tokens: path.default('asr/tokens.txt'),
   /** A partial transcript is published at least this often while speech goes on. */
   partialIntervalMs: z.number().int().min(20).max(1000).default(100),
   threads: threads.default(2),
@@ -43,8 +71,8 @@ export const sherpaOnlineAsrSchema = z.strictObject({
 export const sherpaOfflineAsrSchema = z.strictObject({
   kind: z.enum(['moonshine', 'whisper', 'sense-voice', 'nemo-ctc', 'transducer']).default('moonshine'),
   /** Model files by role; which roles are needed depends on `kind` (see README, "Model sets"). */
-  files: z.record(z.string(), z.string().min(1)).default({}),
-  tokens: z.string().min(1).default('asr/tokens.txt'),
+  files: filesByRole.default({}),
+  tokens: path.default('asr/tokens.txt'),
   threads: threads.default(2),
 });
 
@@ -59,7 +87,7 @@ export const asrSchema = z.strictObject({
 
 export const llmSchema = z.strictObject({
   /** GGUF file. */
-  model: z.string().min(1).default('llm/stories260K.gguf'),
+  model: path.default('llm/stories260K.gguf'),
   /** CPU threads. Set it: node-llama-cpp's default oversubscribes small machines badly. */
   threads: threads.default(2),
   contextSize: z.number().int().min(256).max(32768).default(2048),
@@ -68,6 +96,7 @@ export const llmSchema = z.strictObject({
   systemPrompt: z
     .string()
     .min(1)
+    .max(MAX_LENGTH.systemPrompt)
     .default(
       'You are the voice of a front-desk kiosk. Answer in one or two short spoken sentences. ' +
         'Never use lists, markdown or emoji.',
@@ -82,8 +111,8 @@ export const llmSchema = z.strictObject({
 });
 
 export const espeakSchema = z.strictObject({
-  binary: z.string().min(1).default('espeak-ng'),
-  voice: z.string().min(1).default('en-us'),
+  binary: path.default('espeak-ng'),
+  voice: name.default('en-us'),
   /** Words per minute. */
   rate: z.number().int().min(80).max(450).default(170),
 });
@@ -91,7 +120,7 @@ export const espeakSchema = z.strictObject({
 export const sherpaTtsSchema = z.strictObject({
   kind: z.enum(['vits', 'kokoro', 'kitten', 'matcha']).default('vits'),
   /** Model files by role (model, tokens, dataDir, voices, lexicon, acousticModel, vocoder). */
-  files: z.record(z.string(), z.string().min(1)).default({}),
+  files: filesByRole.default({}),
   speakerId: z.number().int().min(0).default(0),
   speed: z.number().min(0.5).max(2).default(1),
   threads: threads.default(2),
@@ -110,13 +139,13 @@ export const captureSchema = z.strictObject({
    * An ALSA PCM (`default`, `plughw:CARD=ArrayUAC10,DEV=0`, a name from ~/.asoundrc) or a
    * case-insensitive substring of a device name as `kiosk-voice devices` lists it. Never an index.
    */
-  device: z.string().min(1).default('default'),
+  device: device.default('default'),
   /** The rate the device is opened at; audio is resampled to 16 kHz. */
   sampleRate: z.number().int().min(8000).max(192000).default(16000),
   /** Channels the device is opened with (a mic array has 2–8). */
   channels: z.number().int().min(1).max(32).default(1),
   /** Which channels (0-based) feed the pipeline, averaged; empty means all of them. */
-  useChannels: z.array(z.number().int().min(0).max(31)).default([]),
+  useChannels: z.array(z.number().int().min(0).max(31)).max(32).default([]),
   gainDb: z.number().min(-20).max(40).default(0),
   /** High-pass out the DC offset many USB mics have; it biases the VAD. */
   removeDc: z.boolean().default(true),
@@ -135,7 +164,7 @@ export const playbackSchema = z.strictObject({
   /** `auto` tries naudiodon, then aplay. */
   backend: z.enum(['auto', 'naudiodon', 'aplay']).default('auto'),
   /** An ALSA PCM or a substring of a device name, as for capture. */
-  device: z.string().min(1).default('default'),
+  device: device.default('default'),
   /** Linear gain applied to the agent's voice, 0 (mute) to 2. */
   volume: z.number().min(0).max(2).default(1),
   /**
@@ -166,19 +195,19 @@ export const chunkerSchema = z.strictObject({
 
 export const ruleSchema = z.strictObject({
   /** The rule fires when the transcript contains any of these phrases (case-insensitive). */
-  match: z.array(z.string().min(1)).min(1),
-  reply: z.string().min(1),
+  match: z.array(z.string().min(1).max(MAX_LENGTH.phrase)).min(1).max(50),
+  reply,
 });
 
 export const dialogSchema = z.strictObject({
-  rules: z.array(ruleSchema).default([
+  rules: z.array(ruleSchema).max(500).default([
     { match: ['opening hours', 'open today', 'when are you open'], reply: 'We are open from 9 am to 5:30 pm, Monday to Friday.' },
     { match: ['book an appointment', 'make an appointment'], reply: 'Sure. Please tell me the day and time you would like, and I will note it for the front desk.' },
   ]),
   /** Spoken when the model fails or is too slow, so a visitor is never left in silence. */
-  fallbackReply: z.string().min(1).default("Sorry, I can't answer that right now. Please ask at the front desk."),
+  fallbackReply: reply.default("Sorry, I can't answer that right now. Please ask at the front desk."),
   /** Spoken when speech was heard but no words were recognised. */
-  notUnderstoodReply: z.string().min(1).default('Sorry, I did not catch that. Could you say it again?'),
+  notUnderstoodReply: reply.default('Sorry, I did not catch that. Could you say it again?'),
 });
 
 /** BCM pin number of a GPIO line (0–27 on a Raspberry Pi header). */
@@ -221,9 +250,9 @@ export const gpioSchema = z.strictObject({
    */
   backend: z.enum(['auto', 'onoff', 'gpiod', 'none']).default('auto'),
   /** The gpiochip the header pins are on (gpiod backend): a name, a path or a label. */
-  chip: z.string().min(1).default('gpiochip0'),
+  chip: name.default('gpiochip0'),
   /** Where sysfs GPIO lives (onoff backend); tests point it at a temp tree. */
-  sysfsRoot: z.string().min(1).default('/sys/class/gpio'),
+  sysfsRoot: path.default('/sys/class/gpio'),
   button: buttonSchema.prefault({}),
   leds: ledsSchema.prefault({}),
 });
@@ -238,8 +267,8 @@ export const earconsSchema = z.strictObject({
   /** Loudness of the generated tones, 0–1 of full scale. */
   volume: z.number().min(0).max(1).default(0.3),
   /** WAV files to play instead of the generated tones. */
-  listeningFile: z.string().min(1).optional(),
-  errorFile: z.string().min(1).optional(),
+  listeningFile: path.optional(),
+  errorFile: path.optional(),
 });
 
 export const wakeSchema = z.strictObject({
@@ -247,9 +276,9 @@ export const wakeSchema = z.strictObject({
    * sherpa-onnx keyword-spotter model files by role (encoder, decoder, joiner, tokens, bpe);
    * the wake phrase is off while none is configured.
    */
-  files: z.record(z.string(), z.string().min(1)).default({}),
+  files: filesByRole.default({}),
   /** The phrases that start a turn, tokenised with the model's BPE at start. */
-  phrases: z.array(z.string().min(1).max(64)).min(1).default(['hey kiosk']),
+  phrases: z.array(z.string().min(1).max(64)).min(1).max(50).default(['hey kiosk']),
   /** Detection threshold: higher means fewer false wakes and more misses. */
   threshold: z.number().gt(0).lt(1).default(0.25),
   /** Boost for the phrase's tokens: higher makes it easier to trigger. */
@@ -273,11 +302,11 @@ export const turnSchema = z.strictObject({
   echoTailMs: z.number().int().min(0).max(2000).default(250),
   /** If the reply's first audio has not started after this long, a short acknowledgement plays. */
   acknowledgeAfterMs: z.number().int().min(200).max(10000).default(1200),
-  acknowledgement: z.string().min(1).default('One moment.'),
+  acknowledgement: reply.default('One moment.'),
   /** Give up on the model and speak the fallback reply after this long without a first token. */
   firstTokenTimeoutMs: z.number().int().min(100).max(60000).default(5000),
   /** Spoken when a stage fails or the turn runs over its limit. */
-  apology: z.string().min(1).default("Sorry, something went wrong. Please try again."),
+  apology: reply.default("Sorry, something went wrong. Please try again."),
   /** A turn that has not finished after this long is ended, so a hung engine can never leave the kiosk deaf. */
   maxTurnSeconds: seconds(5, 600).default(60),
   /** The error pattern shows this long before the kiosk is idle again. */
@@ -290,12 +319,91 @@ export const turnSchema = z.strictObject({
   wake: wakeSchema.prefault({}),
 });
 
-export const configSchema = z.strictObject({
+/**
+ * The LLM context holds the system prompt, the kept history and the turn in progress. The engine
+ * trims the history once the context is past this share (LlamaChatEngine's COMPACT_AT), so a
+ * reply can count only on the rest.
+ */
+export const LLM_HISTORY_SHARE = 0.6;
+/** Tokens kept free for the visitor's question and the chat template around it. */
+export const LLM_QUESTION_RESERVE_TOKENS = 64;
+
+/** The largest `llm.maxTokens` a context of `contextSize` tokens can take: 40 % of it, less the question. */
+export function maxReplyTokens(contextSize: number): number {
+  return Math.floor(contextSize * (1 - LLM_HISTORY_SHARE) + 1e-9) - LLM_QUESTION_RESERVE_TOKENS;
+}
+
+/** The smallest `llm.contextSize` that fits a reply of `maxTokens`. */
+export function minContextSize(maxTokens: number): number {
+  let size = Math.ceil((maxTokens + LLM_QUESTION_RESERVE_TOKENS) / (1 - LLM_HISTORY_SHARE) - 1e-6);
+  while (maxReplyTokens(size) < maxTokens) size += 1;
+  return size;
+}
+
+/**
+ * A cross-field issue: `path` is the setting reported, `related` the other setting(s) it was
+ * checked against (loadConfig names the layer each came from).
+ */
+export interface CrossFieldParams {
+  crossField: true;
+  related: (string | number)[][];
+}
+
+/** Settings that are each valid but contradict one another; one message per contradiction. */
+function checkCrossFieldLimits(config: z.output<typeof configShape>, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], related: (string | number)[], message: string) => {
+    const params: CrossFieldParams = { crossField: true, related: [related] };
+    ctx.addIssue({ code: 'custom', path, message, params });
+  };
+  const { vad, chunker, llm } = config;
+  if (vad.minSpeechSeconds >= vad.maxSpeechSeconds) {
+    issue(
+      ['vad', 'minSpeechSeconds'],
+      ['vad', 'maxSpeechSeconds'],
+      `${vad.minSpeechSeconds} must be below vad.maxSpeechSeconds (${vad.maxSpeechSeconds}), or no utterance is ever long enough to keep`,
+    );
+  }
+  if (chunker.firstPhraseMinWords > chunker.firstPhraseMaxWords) {
+    issue(
+      ['chunker', 'firstPhraseMinWords'],
+      ['chunker', 'firstPhraseMaxWords'],
+      `${chunker.firstPhraseMinWords} must not be more than chunker.firstPhraseMaxWords (${chunker.firstPhraseMaxWords})`,
+    );
+  }
+  const { capture } = config.audio;
+  if (capture.reopenDelayMs > capture.maxReopenDelayMs) {
+    issue(
+      ['audio', 'capture', 'reopenDelayMs'],
+      ['audio', 'capture', 'maxReopenDelayMs'],
+      `${capture.reopenDelayMs} must not be more than audio.capture.maxReopenDelayMs (${capture.maxReopenDelayMs})`,
+    );
+  }
+  const { button } = config.hw.gpio;
+  if (button.holdMs >= button.longPressMs) {
+    issue(
+      ['hw', 'gpio', 'button', 'holdMs'],
+      ['hw', 'gpio', 'button', 'longPressMs'],
+      `${button.holdMs} must be below hw.gpio.button.longPressMs (${button.longPressMs}), or a long press cuts every push-to-talk short`,
+    );
+  }
+  const limit = maxReplyTokens(llm.contextSize);
+  if (llm.maxTokens > limit) {
+    issue(
+      ['llm', 'maxTokens'],
+      ['llm', 'contextSize'],
+      `${llm.maxTokens} does not fit llm.contextSize (${llm.contextSize}): a reply may use at most ${Math.max(0, limit)} tokens there ` +
+        `(${Math.round((1 - LLM_HISTORY_SHARE) * 100)} % of the context, less ${LLM_QUESTION_RESERVE_TOKENS} for the question); ` +
+        `lower llm.maxTokens or raise llm.contextSize to at least ${minContextSize(llm.maxTokens)}`,
+    );
+  }
+}
+
+const configShape = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   models: z
     .strictObject({
       /** Where model files live; relative model paths are resolved against it. */
-      dir: z.string().min(1).default('models'),
+      dir: path.default('models'),
     })
     .prefault({}),
   audio: audioSchema.prefault({}),
@@ -308,6 +416,9 @@ export const configSchema = z.strictObject({
   turn: turnSchema.prefault({}),
   hw: hwSchema.prefault({}),
 });
+
+/** Every setting, each checked on its own and then against the settings it must agree with. */
+export const configSchema = configShape.superRefine(checkCrossFieldLimits);
 
 export type KioskConfig = z.infer<typeof configSchema>;
 /** What a config file or an override may contain: any subset of the settings. */

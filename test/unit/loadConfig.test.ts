@@ -21,15 +21,17 @@ describe('loadConfig', () => {
     expect(config.dialog.rules.length).toBeGreaterThan(0);
   });
 
-  it('layers file < model set < environment < flags', () => {
+  it('layers base (model set tuning) < file < layers (model set files) < environment < flags', () => {
     const path = file('a.yaml', 'llm:\n  threads: 3\n  maxTokens: 40\nvad:\n  threshold: 0.6\n');
     const config = loadConfig({
+      base: [{ source: 'model set "x" (engine tuning)', values: { llm: { threads: 4, contextSize: 1024 } } }],
       file: path,
-      layers: [{ llm: { model: 'llm/x.gguf', maxTokens: 50 } }],
+      layers: [{ source: 'model set "x"', values: { llm: { model: 'llm/x.gguf', maxTokens: 50 } } }],
       env: { KIOSK_VOICE__LLM__MAX_TOKENS: '60', KIOSK_VOICE__VAD__MIN_SILENCE_SECONDS: '0.3', OTHER: 'x' },
       flags: { llm: { maxTokens: 70 } },
     });
     expect(config.llm.threads).toBe(3);
+    expect(config.llm.contextSize).toBe(1024);
     expect(config.llm.model).toBe('llm/x.gguf');
     expect(config.llm.maxTokens).toBe(70);
     expect(config.vad.threshold).toBe(0.6);
@@ -41,7 +43,7 @@ describe('loadConfig', () => {
     expect(config.tts.espeak.voice).toBe('en-gb');
   });
 
-  it('parses environment values as YAML scalars', () => {
+  it('parses environment values by the type the schema declares', () => {
     expect(configFromEnv({ KIOSK_VOICE__LLM__PRELOAD_PARTIALS: 'false', KIOSK_VOICE__LOG_LEVEL: 'debug' })).toEqual({
       llm: { preloadPartials: false },
       logLevel: 'debug',
