@@ -3,11 +3,14 @@
 
 kiosk-voice runs this as a child process (src/engines/asr/PocketsphinxAsr.ts). Requests on stdin
 are a command byte and a 4-byte little-endian payload length, then the payload:
-  S  start an utterance      (no payload)
+  S  start utterance n       (payload: n as a 4-byte little-endian unsigned integer)
   A  audio, 16 kHz mono s16le
-  E  end the utterance
+  E  end utterance n         (payload: n, as for S)
 Replies on stdout are JSON lines: {"ready": true} once loaded, {"u": n, "partial": text} when the
 hypothesis of utterance n changed, {"u": n, "final": text} for each E, {"error": text} on failure.
+The parent issues the utterance ids, so a restarted recogniser answers under the parent's ids
+rather than counting again from 1 (which made every later answer belong to an older question).
+An S without an id numbers utterances on from the last one.
 Usage: pocketsphinx-stream.py HMM_DIR LM_FILE DICT_FILE
 """
 import json
@@ -20,6 +23,11 @@ PARTIAL_EVERY_BYTES = 3200  # re-read the hypothesis every 100 ms of audio
 def reply(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
+
+
+def utterance_id(payload, default):
+    """The id the parent sent with S or E, or `default` when it sent none."""
+    return struct.unpack("<I", payload[:4])[0] if len(payload) >= 4 else default
 
 
 def main():
@@ -55,7 +63,7 @@ def main():
         if command == b"S":
             if in_utterance:
                 decoder.end_utt()
-            utterance += 1
+            utterance = utterance_id(payload, utterance + 1)
             decoder.start_utt()
             in_utterance, since_partial, last_partial = True, 0, ""
         elif command == b"A" and in_utterance:
@@ -69,6 +77,7 @@ def main():
                     last_partial = text
                     reply({"u": utterance, "partial": text})
         elif command == b"E":
+            utterance = utterance_id(payload, utterance)
             text = ""
             if in_utterance:
                 decoder.end_utt()

@@ -1,9 +1,22 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import type { DecodedAudio } from './pcm.js';
 import { WavFormatError, WavWriteError, oneLine } from './WavFormatError.js';
 
 /** Files above this are refused before reading: a kiosk utterance is seconds, not gigabytes. */
 export const MAX_WAV_FILE_BYTES = 1024 * 1024 * 1024;
+/**
+ * Longest input decoded. The file size says little about memory: 8-bit audio at 1 kHz becomes
+ * 64 bytes per file byte on the way to 16 kHz float (16 MB of file → 2.2 GB measured), so the
+ * audio's duration is checked from the header before anything is decoded.
+ */
+export const MAX_WAV_SECONDS = 30 * 60;
+/**
+ * Most decoded samples (frames × channels) accepted, whatever the duration: 30 minutes of 48 kHz
+ * stereo, about 660 MB as float. Keeps hours-long many-channel files from being decoded at all.
+ */
+export const MAX_WAV_DECODED_SAMPLES = MAX_WAV_SECONDS * 48000 * 2;
+/** How much of the file `readWavFile` reads to check the header before reading the rest. */
+const HEADER_PROBE_BYTES = 1024 * 1024;
 export const MIN_SAMPLE_RATE = 1000;
 export const MAX_SAMPLE_RATE = 384000;
 export const MAX_CHANNELS = 32;
@@ -75,15 +88,45 @@ interface Fmt {
  *
  * Handles integer PCM (8-bit unsigned, 16/24/32-bit signed and odd widths in those containers),
  * IEEE float 32/64, G.711 A-law and mu-law, and WAVE_FORMAT_EXTENSIBLE wrapping any of them, at
- * 1000–384000 Hz with 1–32 channels. A trailing partial frame is dropped. Anything else throws a
+ * 1000–384000 Hz with 1–32 channels, up to {@link MAX_WAV_SECONDS} of audio and
+ * {@link MAX_WAV_DECODED_SAMPLES} samples (checked from the header, before decoding). A trailing
+ * partial frame is dropped. Anything else throws a
  * {@link WavFormatError} whose message is one line and starts with `name` when given.
  */
 export function parseWav(bytes: Uint8Array, name?: string): DecodedAudio {
-  const fail: (what: string, hint?: string) => never = (what, hint) => {
+  const fail = failWith(name);
+  const wav = locateWav(bytes, bytes.byteLength, fail);
+  checkDecodedSize(wav.frames, wav.layout, fail);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    sampleRate: wav.layout.sampleRate,
+    channels: decodeSamples(view, wav.dataOffset, wav.frames, wav.layout, wav.le),
+  };
+}
+
+/** Where the audio is in a WAV file and how it is coded. */
+interface LocatedWav {
+  layout: WavLayout;
+  le: boolean;
+  dataOffset: number;
+  frames: number;
+}
+
+type Fail = (what: string, hint?: string) => never;
+
+function failWith(name: string | undefined): Fail {
+  return (what, hint) => {
     throw new WavFormatError(name === undefined ? what : `${name}: ${what}`, hint);
   };
+}
+
+/**
+ * Walks the chunks of a WAV file whose first `bytes.byteLength` bytes are given and whose whole
+ * length is `len` (the same, unless only the head of a file was read: then reads past the head
+ * throw RangeError). Checks the format; decodes nothing.
+ */
+function locateWav(bytes: Uint8Array, len: number, fail: Fail): LocatedWav {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const len = bytes.byteLength;
 
   if (len === 0) fail('not a WAV file (it is empty)', 'record or export the audio again as WAV');
   const magic = fourcc(bytes, 0);
@@ -163,15 +206,55 @@ export function parseWav(bytes: Uint8Array, name?: string): DecodedAudio {
       'record or export the audio again',
     );
   }
-  return {
-    sampleRate: layout.sampleRate,
-    channels: decodeSamples(view, dataOffset, frames, layout, le),
-  };
+  return { layout, le, dataOffset, frames };
+}
+
+/** Refuses audio that would decode to more than the caps allow, before any of it is decoded. */
+function checkDecodedSize(frames: number, layout: WavLayout, fail: Fail): void {
+  const seconds = frames / layout.sampleRate;
+  const trimHint = `cut it down with \`sox in.wav out.wav trim 0 ${MAX_WAV_SECONDS / 60}:00\``;
+  if (seconds > MAX_WAV_SECONDS) {
+    fail(`WAV file holds ${formatDuration(seconds)} of audio (${frames} frames at ${layout.sampleRate} Hz); input over ${MAX_WAV_SECONDS / 60} minutes is refused`, trimHint);
+  }
+  const samples = frames * layout.channels;
+  if (samples > MAX_WAV_DECODED_SAMPLES) {
+    fail(
+      `WAV file holds ${samples} samples (${layout.channels} channels at ${layout.sampleRate} Hz for ${formatDuration(seconds)}); at most ${MAX_WAV_DECODED_SAMPLES} are decoded`,
+      'convert it with `sox in.wav -r 16000 -c 1 -b 16 out.wav`, or cut it shorter',
+    );
+  }
+}
+
+/** "4 h 26 min 40 s", "31 min 0 s", "12.5 s"; whole seconds round up, so a cap is never shown as met. */
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
+  const whole = Math.ceil(seconds);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  return h > 0 ? `${h} h ${m} min ${s} s` : `${m} min ${s} s`;
 }
 
 /**
- * Reads and decodes a WAV file. Missing, unreadable and oversized (> 1 GiB) files, directories and
- * undecodable contents all become a one-line {@link WavFormatError} naming the path.
+ * The decoded-size check on the head of a file, so an hours-long low-rate file is refused without
+ * being read. Returns quietly when the head does not settle it (the full parse then decides).
+ */
+function checkHeaderBeforeReading(head: Uint8Array, fileSize: number, shown: string): void {
+  let wav: LocatedWav;
+  try {
+    wav = locateWav(head, fileSize, failWith(shown));
+  } catch {
+    // The head alone may not settle it (chunks past it, a bad header): the full parse reports that.
+    return;
+  }
+  checkDecodedSize(wav.frames, wav.layout, failWith(shown));
+}
+
+/**
+ * Reads and decodes a WAV file. Missing, unreadable and oversized files (over 1 GiB, or holding
+ * more than {@link MAX_WAV_SECONDS} or {@link MAX_WAV_DECODED_SAMPLES} of audio, judged from the
+ * header before the rest is read), directories and undecodable contents all become a one-line
+ * {@link WavFormatError} naming the path.
  */
 export async function readWavFile(path: string): Promise<DecodedAudio> {
   const shown = oneLine(path);
@@ -192,6 +275,7 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
   }
   let bytes: Uint8Array;
   try {
+    if (size > HEADER_PROBE_BYTES) checkHeaderBeforeReading(await readHead(path, HEADER_PROBE_BYTES), size, shown);
     bytes = await readFile(path);
   } catch (err) {
     throw asReadError(err, shown);
@@ -461,6 +545,17 @@ function u64(view: DataView, at: number, le: boolean): number {
   const lo = view.getUint32(at + (le ? 0 : 4), le);
   const hi = view.getUint32(at + (le ? 4 : 0), le);
   return hi * 2 ** 32 + lo;
+}
+
+async function readHead(path: string, length: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(head, 0, length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 function errnoCode(err: unknown): string | undefined {

@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type sherpa from 'sherpa-onnx-node';
 import { KioskVoiceError } from '../errors.js';
 import { OnnxFormatError, readOnnxModelInfo, type OnnxModelInfo } from './onnxMetadata.js';
+import { protoFields, WIRE_LEN } from './protobufReader.js';
 import { resolveModelPath } from './resolveModelPath.js';
 
 /*
@@ -471,5 +472,37 @@ export function checkRoles(
       `${unknown.map((r) => `${configPrefix}.files.${r}`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not used by a ${kind} model (it takes ${[...known].join(', ')})`,
       `remove ${unknown.length === 1 ? 'it' : 'them'}, or set ${configPrefix}.kind to the kind these files belong to`,
     );
+  }
+}
+
+/** ModelProto.opset_import (onnx.proto3). */
+const MODEL_OPSET_IMPORT = 8;
+
+/**
+ * How many opset_import entries the top level of an ONNX file has. onnxruntime refuses a model
+ * without one ("Missing opset in the model") by throwing through the addon, which aborts the
+ * process; a download cut off exactly where the graph ends parses as ONNX but has none. Reads only
+ * the top-level field headers (a few dozen bytes). Throws OnnxFormatError when they do not parse.
+ */
+export function onnxOpsetImportCount(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const one = Buffer.alloc(1);
+    const bytes = {
+      byte(pos: number): number {
+        if (readSync(fd, one, 0, 1, pos) !== 1) throw new RangeError('read past end');
+        return one[0]!;
+      },
+    };
+    let count = 0;
+    try {
+      for (const f of protoFields(bytes, 0, size)) if (f.field === MODEL_OPSET_IMPORT && f.wire === WIRE_LEN) count++;
+    } catch (e) {
+      throw new OnnxFormatError(path, e instanceof Error ? e.message : String(e));
+    }
+    return count;
+  } finally {
+    closeSync(fd);
   }
 }

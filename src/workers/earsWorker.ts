@@ -26,7 +26,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
   const padding = Math.round(init.asr.segmentPaddingSeconds * SAMPLE_RATE);
   const detector = new SpeechDetector(init.vad, init.modelsDir, padding);
   const spotter = KeywordSpotterEngine.isConfigured(init.wake) ? KeywordSpotterEngine.create(init.wake, init.modelsDir) : undefined;
-  const asr = createAsrEngine(init.asr, init.modelsDir);
+  const asr = createAsrEngine(init.asr, init.modelsDir, logger);
   await asr.ready();
   let armed = false;
   let utteranceId = 0;

@@ -4,10 +4,21 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { KioskConfig } from '../../config/schema.js';
 import { KioskVoiceError } from '../../errors.js';
+import { createLogger } from '../../logging/createLogger.js';
 import type { AsrEngine } from './AsrEngine.js';
 
 /** pocketsphinx or its English model is not installed, or the recogniser failed. */
 export class PocketsphinxError extends KioskVoiceError {}
+
+/** Where the engine reports a restart of its child (pino's Logger fits). */
+export interface PocketsphinxLog {
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface PocketsphinxOptions {
+  /** Defaults to a warn-level logger on stderr, made only when there is something to say. */
+  logger?: PocketsphinxLog;
+}
 
 const INSTALL_HINT = 'install it: apt-get install python3-pocketsphinx pocketsphinx-en-us';
 // Same relative place from src/engines/asr/ and from dist/engines/asr/.
@@ -15,21 +26,51 @@ const SERVER_SCRIPT = fileURLToPath(new URL('../../../scripts/pocketsphinx-strea
 
 type Reply = { ready: true } | { error: string } | { u: number; partial: string } | { u: number; final: string };
 
+/** A final transcript asked for and not yet answered. */
+interface PendingFinal {
+  resolve: (text: string) => void;
+  reject: (error: Error) => void;
+  /** The whole utterance, to recognise it again on a restarted child. */
+  segment: Int16Array;
+  /** Already sent to a second child once: another crash fails it rather than looping. */
+  resent: boolean;
+}
+
+/** "was killed by SIGKILL" / "exited with code 3". */
+function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
+}
+
 /**
  * Debian's pocketsphinx, kept loaded in a child process (scripts/pocketsphinx-stream.py) and fed
  * while the visitor speaks, so at the endpoint only the final search remains. Weak, but real and
  * available wherever Debian is, so CI runs whole turns with partial transcripts.
+ *
+ * This side issues the utterance ids and sends each with its start and end, and answers are
+ * matched by them, so a restarted child cannot shift answers onto later questions. A child that
+ * dies after it had loaded is restarted at once (logged once per restart); an utterance it took
+ * with it is recognised again on the new child from the segment the caller hands to
+ * `finishUtterance` (once: a second crash on the same audio fails that utterance).
  */
 export class PocketsphinxAsr implements AsrEngine {
   readonly streaming = true;
   private child: ChildProcess | undefined;
   private loaded: Promise<void> | undefined;
+  /** Id of the current (or last) utterance; issued here, never by the child. */
   private utterance = 0;
+  /** The child the current utterance was started on; another one has not heard its audio. */
+  private utteranceChild: ChildProcess | undefined;
   private fed = 0;
+  private disposed = false;
   private partial: { u: number; text: string; reported: boolean } | undefined;
-  private readonly finals = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+  private readonly finals = new Map<number, PendingFinal>();
+  private logger: PocketsphinxLog | undefined;
 
-  constructor(private readonly config: KioskConfig['asr']['pocketsphinx']) {
+  constructor(
+    private readonly config: KioskConfig['asr']['pocketsphinx'],
+    options: PocketsphinxOptions = {},
+  ) {
+    this.logger = options.logger;
     for (const [role, path] of [
       ['acoustic model (hmm)', config.hmm],
       ['language model (lm)', config.lm],
@@ -40,21 +81,29 @@ export class PocketsphinxAsr implements AsrEngine {
     this.spawn();
   }
 
+  /** Process id of the recogniser child, while one runs (for diagnostics and tests). */
+  get childPid(): number | undefined {
+    return this.child?.pid;
+  }
+
   ready(): Promise<void> {
     return this.loaded ?? Promise.resolve();
   }
 
   startUtterance(): void {
     if (!this.child) this.spawn();
-    this.utterance++;
+    this.utterance = this.nextId();
+    this.utteranceChild = this.child;
     this.fed = 0;
     this.partial = undefined;
-    this.send('S');
+    this.sendId('S', this.utterance);
   }
 
   acceptSpeech(samples: Int16Array): string | undefined {
     if (samples.length === 0) return undefined;
     this.fed += samples.length;
+    // A child started after this utterance began never saw its start: finishUtterance resends it whole.
+    if (this.child === undefined || this.child !== this.utteranceChild) return undefined;
     this.send('A', samples);
     const partial = this.partial;
     if (!partial || partial.u !== this.utterance || partial.reported) return undefined;
@@ -69,16 +118,25 @@ export class PocketsphinxAsr implements AsrEngine {
       this.acceptSpeech(segment);
     }
     const u = this.utterance;
-    const final = new Promise<string>((resolve, reject) => this.finals.set(u, { resolve, reject }));
-    this.send('E');
+    const restartedMidUtterance = this.child === undefined || this.child !== this.utteranceChild;
+    const final = new Promise<string>((resolve, reject) => this.finals.set(u, { resolve, reject, segment, resent: false }));
     this.fed = 0;
+    this.utteranceChild = undefined;
+    if (!restartedMidUtterance) this.sendId('E', u);
+    else this.resend(u, this.finals.get(u)!, new PocketsphinxError('pocketsphinx restarted during the utterance and has no audio of it', INSTALL_HINT));
     const [, text] = await Promise.all([this.ready(), final]);
     return text.replace(/\s+/g, ' ').trim().toLowerCase();
   }
 
   dispose(): void {
+    this.disposed = true;
     this.child?.kill();
     this.child = undefined;
+  }
+
+  private nextId(): number {
+    // uint32 on the wire; 0 is never used.
+    return (this.utterance % 0xffffffff) + 1;
   }
 
   private spawn(): void {
@@ -89,27 +147,63 @@ export class PocketsphinxAsr implements AsrEngine {
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     let failure: PocketsphinxError | undefined;
+    let wasReady = false;
     this.loaded = new Promise((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         const reply = JSON.parse(line) as Reply;
-        if ('ready' in reply) resolve();
-        else if ('error' in reply) failure = new PocketsphinxError(`pocketsphinx: ${reply.error}`, INSTALL_HINT);
+        if ('ready' in reply) {
+          wasReady = true;
+          resolve();
+        } else if ('error' in reply) failure = new PocketsphinxError(`pocketsphinx: ${reply.error}`, INSTALL_HINT);
         else if ('partial' in reply) this.partial = { u: reply.u, text: reply.partial.toLowerCase(), reported: false };
         else this.settle(reply.u, reply.final);
       });
       child.once('error', (error: NodeJS.ErrnoException) => {
         failure = new PocketsphinxError(error.code === 'ENOENT' ? `${python} is not installed` : `cannot start pocketsphinx: ${error.message}`, INSTALL_HINT);
       });
-      child.once('close', (code) => {
-        if (this.child === child) this.child = undefined;
-        const error = failure ?? new PocketsphinxError(`pocketsphinx exited with code ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`, INSTALL_HINT);
+      child.once('close', (code, signal) => {
+        const current = this.child === child;
+        if (current) this.child = undefined;
+        const lastLine = stderr.trim().split('\n').at(-1) ?? '';
+        const error = failure ?? new PocketsphinxError(`pocketsphinx ${howItEnded(code, signal)}${lastLine ? `: ${lastLine}` : ''}`, INSTALL_HINT);
         reject(error);
-        for (const pending of this.finals.values()) pending.reject(error);
-        this.finals.clear();
+        if (this.disposed || !current || !wasReady) {
+          // Never loaded (not installed, bad model): no point retrying now; the next utterance tries again.
+          for (const pending of this.finals.values()) pending.reject(error);
+          this.finals.clear();
+          return;
+        }
+        this.restartAfterCrash(code, signal, error);
       });
     });
     // Observed by finishUtterance; a failure before any utterance must not go unhandled.
     this.loaded.catch(() => undefined);
+  }
+
+  /** The loaded child died: start another at once and give it what the dead one had not answered. */
+  private restartAfterCrash(code: number | null, signal: NodeJS.Signals | null, error: PocketsphinxError): void {
+    const pending = [...this.finals.entries()];
+    this.logger ??= createLogger('warn', { engine: 'pocketsphinx' });
+    this.logger.warn(
+      { code, signal, pendingUtterances: pending.length, inUtterance: this.utteranceChild !== undefined },
+      `pocketsphinx recogniser ${howItEnded(code, signal)}; restarting it`,
+    );
+    this.spawn();
+    for (const [u, final] of pending) this.resend(u, final, error);
+  }
+
+  /** Recognises utterance `u` again, whole, on the current child (spawned if there is none). */
+  private resend(u: number, final: PendingFinal, error: Error): void {
+    if (final.resent || final.segment.length === 0) {
+      this.finals.delete(u);
+      final.reject(error);
+      return;
+    }
+    final.resent = true;
+    if (!this.child) this.spawn();
+    this.sendId('S', u);
+    this.send('A', final.segment);
+    this.sendId('E', u);
   }
 
   private settle(u: number, text: string): void {
@@ -117,11 +211,20 @@ export class PocketsphinxAsr implements AsrEngine {
     this.finals.delete(u);
   }
 
-  private send(command: 'S' | 'A' | 'E', samples?: Int16Array): void {
-    const payload = samples ? Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength) : Buffer.alloc(0);
+  private sendId(command: 'S' | 'E', u: number): void {
+    const id = Buffer.alloc(4);
+    id.writeUInt32LE(u, 0);
+    this.write(command, id);
+  }
+
+  private send(command: 'A', samples: Int16Array): void {
+    this.write(command, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+  }
+
+  private write(command: 'S' | 'A' | 'E', payload: Buffer): void {
     const header = Buffer.alloc(5);
     header.write(command, 0, 'latin1');
     header.writeUInt32LE(payload.length, 1);
-    this.child?.stdin!.write(payload.length ? Buffer.concat([header, payload]) : header);
+    this.child?.stdin!.write(Buffer.concat([header, payload]));
   }
 }

@@ -2,7 +2,7 @@ import sherpa from 'sherpa-onnx-node';
 import type { KioskConfig } from '../../config/schema.js';
 import { KioskVoiceError } from '../../errors.js';
 import { int16ToFloat } from '../../audio/pcm.js';
-import { resolveModelPath } from '../resolveModelPath.js';
+import { checkSileroVadModel } from './vadModelFile.js';
 
 export type VadEvent =
   /** The VAD became sure someone is speaking. `sampleIndex` is where that speech began. */
@@ -10,7 +10,9 @@ export type VadEvent =
   /** An utterance ended after enough silence. Indices are [start, end) of the voiced audio. */
   | { type: 'speechEnd'; startSampleIndex: number; endSampleIndex: number };
 
-/** The VAD model file exists but sherpa-onnx could not load it. */
+export { VadModelFileError } from './vadModelFile.js';
+
+/** The VAD model file passed our checks but sherpa-onnx could not load it. */
 export class VadModelLoadError extends KioskVoiceError {}
 
 const SAMPLE_RATE = 16000;
@@ -30,7 +32,9 @@ export class SileroVad {
   private inSpeech = false;
 
   constructor(config: KioskConfig['vad'], modelsDir: string) {
-    const model = resolveModelPath(modelsDir, config.model, 'Silero VAD model');
+    // Checked first: sherpa aborts the process on a file that is not ONNX, and a directory or another
+    // model gives a VAD that never hears anything (see vadModelFile.ts).
+    const model = checkSileroVadModel(modelsDir, config.model);
     try {
       this.vad = new sherpa.Vad(
         {
