@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveRuntimeConfig } from '../../src/cli/resolveRuntimeConfig.js';
-import { ConfigError } from '../../src/config/ConfigError.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { configSchema, maxReplyTokens, minContextSize } from '../../src/config/schema.js';
+import { configErrorLine } from '../helpers/configErrorLine.js';
 
 // Issue 7, defects 7 and 2: settings that are each valid but contradict one another were accepted
 // (a deaf daemon; an LLM reply that overflows its context aborts the native process).
@@ -18,17 +18,6 @@ function file(text: string): string {
   return path;
 }
 
-function errorLine(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    const line = (error as ConfigError).toUserLine();
-    expect(line).not.toContain('\n');
-    return line;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('cross-field limits', () => {
   it.each([
@@ -40,26 +29,26 @@ describe('cross-field limits', () => {
     ['llm:\n  contextSize: 256\n  maxTokens: 200\n', 'llm.maxTokens: 200 does not fit llm.contextSize (256)'],
   ])('refuses %j in one line naming both settings and where they came from', (text, problem) => {
     const path = file(text);
-    const line = errorLine(() => loadConfig({ file: path, env: {} }));
+    const line = configErrorLine(() => loadConfig({ file: path, env: {} }));
     expect(line).toContain(problem);
     expect(line).toContain(`from config file ${path}`);
   });
 
   it('names the layer each side came from: file, environment, model set, default', () => {
     const path = file('vad:\n  minSpeechSeconds: 2.5\n');
-    const line = errorLine(() => loadConfig({ file: path, env: { KIOSK_VOICE__VAD__MAX_SPEECH_SECONDS: '2' } }));
+    const line = configErrorLine(() => loadConfig({ file: path, env: { KIOSK_VOICE__VAD__MAX_SPEECH_SECONDS: '2' } }));
     expect(line).toContain(`(vad.minSpeechSeconds from config file ${path}, vad.maxSpeechSeconds from environment KIOSK_VOICE__VAD__MAX_SPEECH_SECONDS)`);
 
-    const def = errorLine(() => loadConfig({ env: { KIOSK_VOICE__VAD__MIN_SPEECH_SECONDS: '3', KIOSK_VOICE__VAD__MAX_SPEECH_SECONDS: '3' } }));
+    const def = configErrorLine(() => loadConfig({ env: { KIOSK_VOICE__VAD__MIN_SPEECH_SECONDS: '3', KIOSK_VOICE__VAD__MAX_SPEECH_SECONDS: '3' } }));
     expect(def).toMatch(/^invalid configuration: vad\.minSpeechSeconds: 3 must be below/);
 
-    const withDefault = errorLine(() => loadConfig({ env: { KIOSK_VOICE__HW__GPIO__BUTTON__LONG_PRESS_MS: '1000', KIOSK_VOICE__HW__GPIO__BUTTON__HOLD_MS: '1200' } }));
+    const withDefault = configErrorLine(() => loadConfig({ env: { KIOSK_VOICE__HW__GPIO__BUTTON__LONG_PRESS_MS: '1000', KIOSK_VOICE__HW__GPIO__BUTTON__HOLD_MS: '1200' } }));
     expect(withDefault).toContain('hw.gpio.button.holdMs: 1200 must be below hw.gpio.button.longPressMs (1000)');
   });
 
   it('llm.maxTokens 500 with --models test (contextSize 1024) is refused before anything loads', () => {
     const path = file('llm:\n  maxTokens: 500\n');
-    const line = errorLine(() => resolveRuntimeConfig({ config: path, models: 'test', env: {} }));
+    const line = configErrorLine(() => resolveRuntimeConfig({ config: path, models: 'test', env: {} }));
     expect(line).toContain('llm.maxTokens: 500 does not fit llm.contextSize (1024): a reply may use at most 345 tokens there');
     expect(line).toContain('raise llm.contextSize to at least 1410');
     expect(line).toContain(`llm.maxTokens from config file ${path}, llm.contextSize from model set "test" (engine tuning)`);

@@ -2,23 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/ConfigError.js';
 import { configFromEnv, loadConfig } from '../../src/config/loadConfig.js';
+import { configErrorLine } from '../helpers/configErrorLine.js';
 
 // Issue 7, defect 8: environment values were parsed as YAML and altered ('kiosk mic #2' lost its
 // '#2', 'Rule: be brief' became an object, a PCM named `null` was refused).
 
-function errorLine(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    const line = (error as ConfigError).toUserLine();
-    expect(line).not.toContain('\n');
-    return line;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('environment overrides are parsed by the type the schema expects', () => {
   it('string settings keep the exact text', () => {
@@ -72,7 +61,7 @@ describe('environment overrides are parsed by the type the schema expects', () =
     ['KIOSK_VOICE__LLM__CONSTRUCTOR', '2', '"constructor" is not a setting and is refused'],
     ['KIOSK_VOICE__DIALOG', '{"__proto__": {"fallbackReply": "x"}}', '"__proto__" at __proto__ is not a setting'],
   ])('%s=%j is one line naming the variable', (name, value, problem) => {
-    const line = errorLine(() => loadConfig({ env: { [name]: value } }));
+    const line = configErrorLine(() => loadConfig({ env: { [name]: value } }));
     expect(line).toContain(`environment ${name}`);
     expect(line).toContain(problem);
   });
@@ -81,7 +70,7 @@ describe('environment overrides are parsed by the type the schema expects', () =
     const dir = mkdtempSync(join(tmpdir(), 'kv-config-env-'));
     const path = join(dir, 'kiosk.yaml');
     writeFileSync(path, 'vad:\n  threshold: 2\n');
-    const line = errorLine(() => loadConfig({ file: path, env: { KIOSK_VOICE__LLM__THREADS: 'many', KIOSK_VOICE__VAD__THRESHOLD: '0.5' } }));
+    const line = configErrorLine(() => loadConfig({ file: path, env: { KIOSK_VOICE__LLM__THREADS: 'many', KIOSK_VOICE__VAD__THRESHOLD: '0.5' } }));
     expect(line).toBe(
       `invalid configuration (config file ${path}): vad.threshold: Too big: expected number to be <1; ` +
         '(environment KIOSK_VOICE__LLM__THREADS): llm.threads: expected a number, got "many" — ' +
@@ -90,7 +79,7 @@ describe('environment overrides are parsed by the type the schema expects', () =
   });
 
   it('a value the schema refuses names the variable that set it', () => {
-    const line = errorLine(() => loadConfig({ env: { KIOSK_VOICE__VAD__THRESHOLD: '7', KIOSK_VOICE__LLM__THREADS: '2' } }));
+    const line = configErrorLine(() => loadConfig({ env: { KIOSK_VOICE__VAD__THRESHOLD: '7', KIOSK_VOICE__LLM__THREADS: '2' } }));
     expect(line).toMatch(/^invalid configuration \(environment KIOSK_VOICE__VAD__THRESHOLD\): vad\.threshold: Too big/);
     expect(line).not.toContain('KIOSK_VOICE__LLM__THREADS');
   });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveRuntimeConfig } from '../../src/cli/resolveRuntimeConfig.js';
-import { ConfigError } from '../../src/config/ConfigError.js';
 import { loadConfig, type ConfigWarning } from '../../src/config/loadConfig.js';
+import { configErrorLine } from '../helpers/configErrorLine.js';
 
 // Issue 7, defect 6: with --models, config-file values for what the model set defines were never
 // validated and silently dropped.
@@ -24,17 +24,6 @@ function run(models: string, text: string, env: NodeJS.ProcessEnv = {}) {
   return { ...result, warnings, path };
 }
 
-function errorLine(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    const line = (error as ConfigError).toUserLine();
-    expect(line).not.toContain('\n');
-    return line;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('--models with a config file', () => {
   it.each([
@@ -45,14 +34,14 @@ describe('--models with a config file', () => {
     ['vad: fast\n', /vad: expected object, received string/],
   ])('validates a file value the model set also defines: %j', (text, problem) => {
     const path = file(text);
-    const line = errorLine(() => resolveRuntimeConfig({ config: path, models: 'test', env: {} }));
+    const line = configErrorLine(() => resolveRuntimeConfig({ config: path, models: 'test', env: {} }));
     expect(line).toMatch(problem);
     expect(line).toContain(`(config file ${path})`);
   });
 
   it('reports a bad file value with its source even when the environment overrides it', () => {
     const path = file('llm:\n  threads: two\n');
-    const line = errorLine(() => resolveRuntimeConfig({ config: path, models: 'test', env: { KIOSK_VOICE__LLM__THREADS: '2' } }));
+    const line = configErrorLine(() => resolveRuntimeConfig({ config: path, models: 'test', env: { KIOSK_VOICE__LLM__THREADS: '2' } }));
     expect(line).toContain(`(config file ${path}): llm.threads`);
   });
 
@@ -106,7 +95,7 @@ describe('--models with a config file', () => {
   });
 
   it('a bad value in a model set layer is reported naming the model set', () => {
-    const line = errorLine(() => loadConfig({ env: {}, base: [{ source: 'model set "x" (engine tuning)', values: { llm: { threads: 99 } } }] }));
+    const line = configErrorLine(() => loadConfig({ env: {}, base: [{ source: 'model set "x" (engine tuning)', values: { llm: { threads: 99 } } }] }));
     expect(line).toMatch(/^invalid configuration \(model set "x" \(engine tuning\)\): llm\.threads: Too big/);
   });
 
