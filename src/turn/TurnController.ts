@@ -93,7 +93,6 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   private clipGeneration = 0;
   private settledWaiters: (() => void)[] = [];
   private stopped = false;
-  private listening: Promise<void> | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: TurnControllerOptions) {
@@ -122,7 +121,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   /** Starts taking events from the ears; the controller is idle until something triggers a turn. */
   start(): void {
     this.options.ears.arm(this.armedIn('idle'));
-    this.listening = this.consume();
+    void this.consume();
   }
 
   /** Ends the turn in flight and every timer. */
@@ -132,11 +131,6 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     clearTimeout(this.stateTimer);
     clearTimeout(this.sessionTimer);
     this.resolveSettled();
-  }
-
-  /** Waits for the loop over the ears' events to end (after `stop()` and the ears closing). */
-  async closed(): Promise<void> {
-    await this.listening;
   }
 
   /**
@@ -179,7 +173,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   trigger(source: 'button' | 'wake' | 'mqtt'): void {
     if (this.stopped) return;
     const mode = this.options.triggerMode;
-    if (source === 'button' && mode !== 'button' && mode !== 'button+wake' && mode !== 'open-mic') return this.ignored(source, `trigger mode is ${mode}`);
+    if (source === 'button' && mode === 'wake') return this.ignored(source, `trigger mode is ${mode}`);
     if (source === 'wake' && mode !== 'wake' && mode !== 'button+wake') return this.ignored(source, `trigger mode is ${mode}`);
     switch (this.current) {
       case 'muted':
