@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { LevelWithSilent } from 'pino';
 import type { CaptureHealth } from '../audio/capture/CaptureSource.js';
 import { LiveCapture } from '../audio/capture/LiveCapture.js';
 import { loadEarcons } from '../audio/earcons.js';
@@ -8,6 +9,7 @@ import { KioskVoiceError } from '../errors.js';
 import { TurnHardware } from '../hw/TurnHardware.js';
 import type { Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
+import { activeFailpoints, failpoint } from '../system/failpoints.js';
 import { FixedPrompts } from '../turn/FixedPrompts.js';
 import { PlaybackLedger } from '../turn/PlaybackLedger.js';
 import { turnLatencies, type Turn } from '../turn/Turn.js';
@@ -43,6 +45,9 @@ interface KioskDaemonEvents {
   fatal: [Error];
   turn: [Turn];
 }
+
+/** `stop()` was called before `start()` finished; what had started is stopped. */
+export class StartInterruptedError extends KioskVoiceError {}
 
 /** The wake phrase was asked for but no keyword-spotter model is configured. */
 export class WakeModelMissingError extends KioskVoiceError {}
@@ -91,14 +96,19 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
 
   private async startParts(): Promise<LoadTimes> {
     const { config, logger, env } = this.options;
+    const faults = activeFailpoints();
+    if (faults.length > 0) logger.warn({ failpoints: faults }, 'fault injection is on (KIOSK_VOICE_FAILPOINTS): this kiosk will fail on purpose');
     const loadMs = await this.engines.start();
+    await this.abortIfStopping();
     const { mouth } = this.engines;
     this.sink = await createAudioSink(config.audio.playback, mouth.sampleRate, logger, { env });
+    await this.abortIfStopping();
     const speaker = new PlaybackLedger(this.sink);
     const prompts = await FixedPrompts.synthesize(mouth, fixedPromptTexts(config));
     const earcons = await loadEarcons(config.turn.earcons, mouth.sampleRate);
 
     this.hardware = await TurnHardware.open(config.hw.gpio, logger, { env });
+    await this.abortIfStopping();
     const triggerMode = this.effectiveTriggerMode(resolveTriggerMode(config), this.hardware.hasButton);
     const controller = new TurnController({
       config,
@@ -114,12 +124,27 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
     this.controller = controller;
     this.hardware.attach(controller);
     controller.on('turn', (turn) => this.onTurn(turn));
+    controller.on('stateChanged', ({ to }) => {
+      if (to === 'thinking') failpoint('main.thinking');
+    });
     controller.start();
 
     this.capture.start();
     this.pump = this.listen(controller);
     logger.info({ triggerMode, gpio: this.hardware.backendName }, 'turn controller ready');
     return loadMs;
+  }
+
+  /**
+   * A stop that came while starting has already stopped what existed then; this closes what was
+   * opened since (the speaker, GPIO) and ends the start.
+   */
+  private async abortIfStopping(): Promise<void> {
+    if (!this.stopping) return;
+    await this.stopping;
+    await this.hardware?.close();
+    await this.sink?.close();
+    throw new StartInterruptedError('stopped while starting', 'nothing to do: a stop was asked for before start-up finished');
   }
 
   health(): DaemonHealth {
@@ -134,6 +159,17 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
       lastTurn: this.lastTurn,
       uptimeSeconds: Math.round((monotonicMs() - this.startedAt) / 1000),
     };
+  }
+
+  /** How long the turn state has outlasted its maximum; 0 when within it (see TurnController.overdueMs). */
+  stateOverdueMs(): number {
+    return this.controller?.overdueMs() ?? 0;
+  }
+
+  /** Logs at `level` from now on, in this thread and in every worker. */
+  setLogLevel(level: LevelWithSilent): void {
+    this.options.logger.level = level;
+    this.engines.setLogLevel(level);
   }
 
   /** The turn controller, for extensions (MQTT, watchdog) that subscribe to it and call its triggers. */

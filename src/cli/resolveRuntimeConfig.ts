@@ -54,6 +54,6 @@ export function resolveRuntimeConfig(
 }
 
 function defaultReporter(level: KioskConfig['logLevel']): (warning: ConfigWarning) => void {
-  const logger = createLogger(level, { service: 'kiosk-voice' });
+  const logger = createLogger(level, { bindings: { service: 'kiosk-voice' } });
   return (warning) => logger.warn({ setting: warning.path, fileValue: warning.fileValue, used: warning.usedValue, from: warning.source }, warning.message);
 }

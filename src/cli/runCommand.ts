@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { KioskDaemon } from '../app/KioskDaemon.js';
+import { runService } from '../app/runService.js';
 import type { KioskConfigInput } from '../config/schema.js';
 import { createLogger } from '../logging/createLogger.js';
-import { onStopSignal } from '../system/signals.js';
 import { resolveRuntimeConfig } from './resolveRuntimeConfig.js';
 
 interface RunOptions {
@@ -12,10 +11,8 @@ interface RunOptions {
   inputDevice?: string;
   outputDevice?: string;
   trigger?: string;
+  pretty?: boolean;
 }
-
-/** How often the health snapshot is logged while all is well. */
-const HEALTH_LOG_INTERVAL_MS = 5 * 60_000;
 
 export function registerRunCommand(program: Command): void {
   program
@@ -27,11 +24,15 @@ export function registerRunCommand(program: Command): void {
     .option('--input-device <name>', 'capture device: ALSA PCM or part of its name (overrides audio.capture.device)')
     .option('--output-device <name>', 'playback device: ALSA PCM or part of its name (overrides audio.playback.device)')
     .option('--trigger <mode>', 'what starts a turn: button | wake | button+wake | open-mic (overrides turn.trigger)')
+    .option('--pretty', 'human-readable log lines instead of JSON (overrides logFormat)')
     .addHelpText(
       'after',
       '\nTurns start on the push button (hw.gpio.button.pin), the wake phrase, or — in open-mic mode,\n' +
-        'the default without a button — whenever someone speaks. Stops cleanly on SIGINT/SIGTERM.\n' +
-        'List devices with `kiosk-voice devices`.',
+        'the default without a button — whenever someone speaks. List devices with `kiosk-voice devices`.\n\n' +
+        'As a service (systemd/kiosk-voice.service, Type=notify): READY=1 once models are loaded and\n' +
+        'audio is open; the watchdog is fed only while mic, workers and turn state are alive; logs go\n' +
+        'to the journal with their priorities. SIGINT/SIGTERM stop it within 5 s; SIGUSR1 makes the\n' +
+        'log one level more verbose, SIGUSR2 restores the configured level.',
     )
     .action(async (options: RunOptions, command: Command) => {
       const { logLevel } = command.optsWithGlobals<{ logLevel?: string }>();
@@ -39,26 +40,12 @@ export function registerRunCommand(program: Command): void {
       if (options.inputDevice) flags.audio!.capture = { device: options.inputDevice };
       if (options.outputDevice) flags.audio!.playback = { device: options.outputDevice };
       if (options.trigger) flags.turn = { trigger: options.trigger as NonNullable<KioskConfigInput['turn']>['trigger'] };
+      if (options.pretty) flags.logFormat = 'pretty';
       const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel }, flags);
-      const logger = createLogger(config.logLevel, { service: 'kiosk-voice' });
-      const daemon = new KioskDaemon({ config, modelsDir, logger });
-
-      const stopped = new Promise<number>((resolve) => {
-        const stop = (code: number) => void daemon.stop().then(() => resolve(code));
-        onStopSignal(logger, () => stop(0));
-        daemon.on('fatal', (error) => {
-          logger.fatal({ err: error }, 'the daemon cannot go on; exiting so the service manager restarts it');
-          stop(1);
-        });
-      });
-
-      const loadMs = await daemon.start();
-      logger.info({ loadMs, capture: config.audio.capture.device, playback: config.audio.playback.device, fullDuplex: config.audio.fullDuplex }, 'listening');
-      const healthTimer = setInterval(() => logger.info({ health: daemon.health() }, 'health'), HEALTH_LOG_INTERVAL_MS);
-      healthTimer.unref();
-      const code = await stopped;
-      clearInterval(healthTimer);
-      logger.info('stopped');
+      const logger = createLogger(config.logLevel, { format: config.logFormat, bindings: { service: 'kiosk-voice' } });
+      const { code, forced } = await runService({ config, modelsDir, logger });
+      // A forced stop may leave a hung child or worker behind; the loop would never drain.
+      if (forced) process.exit(code);
       process.exitCode = code;
     });
 }

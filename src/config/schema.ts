@@ -400,6 +400,10 @@ function checkCrossFieldLimits(config: z.output<typeof configShape>, ctx: z.Refi
 
 const configShape = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: journald priorities under systemd, JSON on stderr otherwise; pretty: for a terminal. */
+  logFormat: z.enum(['auto', 'json', 'journal', 'pretty']).default('auto'),
+  /** How often `run` logs its health snapshot (state, mic, workers, memory, event-loop lag). */
+  healthLogSeconds: z.number().int().min(1).max(86_400).default(300),
   models: z
     .strictObject({
       /** Where model files live; relative model paths are resolved against it. */

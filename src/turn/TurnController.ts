@@ -82,6 +82,8 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   /** The turn the state belongs to (kept while speaking and in follow-up). */
   private activeTurn: { id: number; trigger: TurnTrigger } | undefined;
   private stateTimer: NodeJS.Timeout | undefined;
+  /** When the current state's maximum runs out (its timer should fire then); undefined for `idle`. */
+  private stateDeadline: number | undefined;
   private sessionTimer: NodeJS.Timeout | undefined;
   private lastAnswer: LastAnswer | undefined;
   /** Half-duplex: the mic stays closed until then, while the room's echo of our voice dies down. */
@@ -116,6 +118,15 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
 
   get triggerMode(): TriggerMode {
     return this.options.triggerMode;
+  }
+
+  /**
+   * How long the current state has outlasted its maximum: 0 while within it. The state's own timer
+   * ends it on time, so anything above a few ms means the controller is stuck — the watchdog's cue.
+   */
+  overdueMs(): number {
+    if (this.stateDeadline === undefined || this.stopped) return 0;
+    return Math.max(0, this.now() - this.stateDeadline);
   }
 
   /** Starts taking events from the ears; the controller is idle until something triggers a turn. */
@@ -551,6 +562,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     clearTimeout(this.stateTimer);
     this.stateTimer = undefined;
     const ms = this.maxDurationMs(state);
+    this.stateDeadline = ms === undefined ? undefined : this.now() + ms;
     if (ms === undefined) return;
     this.stateTimer = setTimeout(() => this.onStateTimeout(state), ms);
   }

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
+import type { LevelWithSilent } from 'pino';
 import { Worker } from 'node:worker_threads';
 import { KioskVoiceError } from '../errors.js';
 import type { Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
-import { isControl, type ControlError, type ControlReport, type FromWorker, type Ready, type ToWorker, type WorkerError } from './control.js';
+import { isControl, type ControlError, type ControlReport, type FromWorker, type Ready, type ToWorker, type WorkerError, type WorkerLogInit } from './control.js';
 
 /** A worker could not start its engine (bad config or model); restarting would not help. */
 export class WorkerStartError extends KioskVoiceError {}
@@ -103,7 +104,7 @@ function timesOut(done: Promise<unknown>, ms: number): Promise<boolean> {
  * `hung` in `health()`, which is what the systemd watchdog should be fed from.
  */
 export class EngineWorker<
-  Init,
+  Init extends WorkerLogInit,
   Request extends { type: string },
   Event extends { type: string },
   ReadyInfo = Record<string, never>,
@@ -144,6 +145,12 @@ export class EngineWorker<
 
   post(request: Request, transfer: ArrayBuffer[] = []): void {
     this.worker?.postMessage(request satisfies ToWorker<Request>, transfer);
+  }
+
+  /** Changes the worker's log level now and for every restart after. */
+  setLogLevel(level: LevelWithSilent): void {
+    this.options.init.logLevel = level;
+    this.worker?.postMessage({ kind: 'control', type: 'logLevel', level } satisfies ToWorker<Request>);
   }
 
   health(): WorkerHealth {

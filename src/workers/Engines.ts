@@ -1,3 +1,4 @@
+import type { LevelWithSilent } from 'pino';
 import { EventEmitter } from 'node:events';
 import type { KioskConfig } from '../config/schema.js';
 import type { Logger } from '../logging/createLogger.js';
@@ -41,10 +42,10 @@ export class Engines extends EventEmitter<EnginesEvents> {
   constructor(options: EnginesOptions) {
     super();
     const { config, modelsDir, logger } = options;
-    const logLevel = config.logLevel;
-    this.earsWorker = new EngineWorker({ name: 'ears', init: { vad: config.vad, asr: config.asr, wake: config.turn.wake, modelsDir, logLevel }, logger });
-    this.brainWorker = new EngineWorker({ name: 'brain', init: { llm: config.llm, dialog: config.dialog, modelsDir, logLevel }, logger });
-    this.mouthWorker = new EngineWorker({ name: 'mouth', init: { tts: config.tts, modelsDir, logLevel }, logger });
+    const log = { logLevel: config.logLevel, logFormat: config.logFormat };
+    this.earsWorker = new EngineWorker({ name: 'ears', init: { vad: config.vad, asr: config.asr, wake: config.turn.wake, modelsDir, ...log }, logger });
+    this.brainWorker = new EngineWorker({ name: 'brain', init: { llm: config.llm, dialog: config.dialog, modelsDir, ...log }, logger });
+    this.mouthWorker = new EngineWorker({ name: 'mouth', init: { tts: config.tts, modelsDir, ...log }, logger });
     this.ears = new WorkerEars(this.earsWorker, logger);
     this.brain = new WorkerBrain(this.brainWorker);
     this.mouth = new WorkerMouth(this.mouthWorker);
@@ -69,6 +70,11 @@ export class Engines extends EventEmitter<EnginesEvents> {
 
   health(): WorkerHealth[] {
     return this.workers().map((w) => w.health());
+  }
+
+  /** Every worker logs at `level` from now on, restarted ones included. */
+  setLogLevel(level: LevelWithSilent): void {
+    for (const worker of this.workers()) worker.setLogLevel(level);
   }
 
   /** Asks every worker to dispose its engine and exit; terminates those that do not in time. */

@@ -1,11 +1,13 @@
 import { RuleMatcher } from '../dialog/RuleMatcher.js';
 import { LlamaChatEngine } from '../engines/llm/LlamaChatEngine.js';
 import { monotonicMs } from '../system/clock.js';
+import { failpoint, failpointAsync } from '../system/failpoints.js';
 import type { BrainEvent, BrainInit, BrainReadyInfo, BrainRequest } from './protocol.js';
 import { runWorker, toWorkerError } from './runWorker.js';
 
 runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (init, send, logger) => {
   const rules = new RuleMatcher(init.dialog.rules);
+  await failpointAsync('brain.load');
   const llm = await LlamaChatEngine.load(init.llm, init.modelsDir);
   const inFlight = new Map<number, AbortController>();
   /** One model call at a time: preloads and replies share the context sequence. */
@@ -41,6 +43,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
     handle(request) {
       switch (request.type) {
         case 'reply': {
+          failpoint('brain.reply');
           const receivedAt = monotonicMs();
           const ruled = rules.match(request.text);
           if (ruled !== undefined) {

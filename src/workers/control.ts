@@ -5,12 +5,28 @@
  * Control messages carry `kind: 'control'`; domain messages have no `kind`.
  * Shape after livekit/agents-js `ipc/message.ts` (ping/pong, shutdown, exiting as one union).
  */
+import type { LevelWithSilent } from 'pino';
+import type { LogFormat } from '../logging/createLogger.js';
+
+/** How a worker logs; part of every worker's init so all threads log alike. */
+export interface WorkerLogInit {
+  logLevel: LevelWithSilent;
+  /** Defaults to `auto`. */
+  logFormat?: LogFormat;
+}
 
 /** Main → worker: are you alive? Answered with `pong` from the worker's message loop. */
 export interface Ping {
   kind: 'control';
   type: 'ping';
   seq: number;
+}
+
+/** Main → worker: log at this level from now on (the operator raised or lowered it at run time). */
+export interface SetLogLevel {
+  kind: 'control';
+  type: 'logLevel';
+  level: LevelWithSilent;
 }
 
 /** Main → worker: stop taking requests, dispose the engine, say `exiting` and exit 0. */
@@ -55,7 +71,7 @@ export interface Exiting {
   type: 'exiting';
 }
 
-export type ControlRequest = Ping | Shutdown;
+export type ControlRequest = Ping | SetLogLevel | Shutdown;
 
 export type ControlReport<Info> = Ready<Info> | Pong | ControlError | Exiting;
 

@@ -3,6 +3,7 @@ import { KeywordSpotterEngine } from '../engines/kws/KeywordSpotterEngine.js';
 import type { VadEvent } from '../engines/vad/SileroVad.js';
 import { SpeechDetector } from '../engines/vad/SpeechDetector.js';
 import { monotonicMs } from '../system/clock.js';
+import { failpoint } from '../system/failpoints.js';
 import type { EarsEvent, EarsInit, EarsReadyInfo, EarsRequest } from './protocol.js';
 import { runWorker, toWorkerError } from './runWorker.js';
 
@@ -118,6 +119,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
           void recognising.then(() => send({ type: 'flushed' }));
           return;
         case 'audio': {
+          failpoint('ears.audio');
           const { samples, sampleIndex, arrivedAt } = request;
           anchor = { at: arrivedAt, sampleIndex: sampleIndex + samples.length };
           const wasInUtterance = utterance !== undefined;

@@ -1,5 +1,6 @@
 import { createTtsEngine } from '../engines/tts/createTtsEngine.js';
 import { monotonicMs } from '../system/clock.js';
+import { failpoint } from '../system/failpoints.js';
 import type { MouthEvent, MouthInit, MouthReadyInfo, MouthRequest } from './protocol.js';
 import { runWorker, toWorkerError } from './runWorker.js';
 
@@ -42,6 +43,7 @@ runWorker<MouthInit, MouthRequest, MouthEvent, MouthReadyInfo>('mouth', async (i
     readyInfo: { sampleRate: tts.sampleRate },
     handle(request) {
       if (request.type === 'speak') {
+        failpoint('mouth.speak');
         jobs.push({ speechId: request.speechId, text: request.text });
         return drain();
       }

@@ -1,4 +1,5 @@
 import type { KioskConfig } from '../config/schema.js';
+import type { WorkerLogInit } from './control.js';
 
 /**
  * The domain messages between the main thread and the engine workers: the work itself. Starting,
@@ -10,13 +11,12 @@ import type { ReplyPath } from '../turn/Turn.js';
 
 // ── ears: VAD + ASR ─────────────────────────────────────────────────────────────────────────────
 
-export interface EarsInit {
+export interface EarsInit extends WorkerLogInit {
   vad: KioskConfig['vad'];
   asr: KioskConfig['asr'];
   /** The wake phrase; off while no keyword-spotter files are configured. */
   wake: KioskConfig['turn']['wake'];
   modelsDir: string;
-  logLevel: KioskConfig['logLevel'];
 }
 
 export type EarsRequest =
@@ -57,11 +57,10 @@ export type EarsReadyInfo = Record<string, never>;
 
 // ── brain: rules fast path + LLM ───────────────────────────────────────────────────────────────
 
-export interface BrainInit {
+export interface BrainInit extends WorkerLogInit {
   llm: KioskConfig['llm'];
   dialog: KioskConfig['dialog'];
   modelsDir: string;
-  logLevel: KioskConfig['logLevel'];
 }
 
 export type BrainRequest =
@@ -90,10 +89,9 @@ export type BrainReadyInfo = Record<string, never>;
 
 // ── mouth: TTS ────────────────────────────────────────────────────────────────────────────────
 
-export interface MouthInit {
+export interface MouthInit extends WorkerLogInit {
   tts: KioskConfig['tts'];
   modelsDir: string;
-  logLevel: KioskConfig['logLevel'];
 }
 
 /** One phrase per request; the id is issued by the main thread and routes the audio back. */

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { KioskVoiceError } from '../errors.js';
 import { createLogger, type Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
-import { isControl, type ControlError, type ControlRequest, type FromWorker, type ToWorker } from './control.js';
+import { isControl, type ControlError, type ControlRequest, type FromWorker, type ToWorker, type WorkerLogInit } from './control.js';
 
 /** What a worker's setup returns: the engine, ready to serve. */
 export interface WorkerSession<Request, ReadyInfo> {
@@ -28,14 +28,14 @@ export function toWorkerError(error: unknown, turnId?: number): ControlError {
  * stops taking requests, disposes the session, says `exiting` and exits 0. A setup failure is
  * reported and ends the worker with code 2 (the config or model is wrong, not the process).
  */
-export function runWorker<Init extends { logLevel: Parameters<typeof createLogger>[0] }, Request, Event, ReadyInfo>(
+export function runWorker<Init extends WorkerLogInit, Request, Event, ReadyInfo>(
   name: string,
   setup: (init: Init, send: Send<Event>, logger: Logger) => Promise<WorkerSession<Request, ReadyInfo>>,
 ): void {
   const port = parentPort;
   if (!port) throw new Error(`${name} must run as a worker thread`);
   const init = workerData as Init;
-  const logger = createLogger(init.logLevel, { worker: name });
+  const logger = createLogger(init.logLevel, { format: init.logFormat, bindings: { worker: name } });
   const post = (message: FromWorker<Event, ReadyInfo>, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   const started = monotonicMs();
 
@@ -58,6 +58,7 @@ export function runWorker<Init extends { logLevel: Parameters<typeof createLogge
       port.on('message', (message: ToWorker<Request>) => {
         if (isControl<ControlRequest>(message)) {
           if (message.type === 'ping') post({ kind: 'control', type: 'pong', seq: message.seq, at: monotonicMs() });
+          else if (message.type === 'logLevel') logger.level = message.level;
           else if (!shuttingDown) {
             shuttingDown = true;
             void shutDown(session);

@@ -183,7 +183,7 @@ export class PocketsphinxAsr implements AsrEngine {
   /** The loaded child died: start another at once and give it what the dead one had not answered. */
   private restartAfterCrash(code: number | null, signal: NodeJS.Signals | null, error: PocketsphinxError): void {
     const pending = [...this.finals.entries()];
-    this.logger ??= createLogger('warn', { engine: 'pocketsphinx' });
+    this.logger ??= createLogger('warn', { bindings: { engine: 'pocketsphinx' } });
     this.logger.warn(
       { code, signal, pendingUtterances: pending.length, inUtterance: this.utteranceChild !== undefined },
       `pocketsphinx recogniser ${howItEnded(code, signal)}; restarting it`,
