@@ -49,7 +49,7 @@ if [ -z "$lib" ]; then
     if [ "$(machine "$candidate")" = "$want" ]; then lib=$candidate; break; fi
   done
 fi
-[ -n "$lib" ] && [ -f "$lib" ] || die "no system libportaudio.so.2 for this CPU — sudo apt-get install -y libportaudio2"
+if [ -z "$lib" ] || [ ! -f "$lib" ]; then die "no system libportaudio.so.2 for this CPU — sudo apt-get install -y libportaudio2"; fi
 lib=$(readlink -f "$lib")
 [ "$(machine "$lib")" = "$want" ] || die "$lib is not built for this CPU"
 

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # espeak-ng, python3-pocketsphinx (+ English model), flite and sox: the test model set's real engines;
 # alsa-utils: arecord/aplay; pv: paces the fake microphone in the audio tests;
-# python3-onnx/numpy: tiny ONNX models for the sherpa adapter tests; bzip2: model archives.
-APT_PACKAGES=(espeak-ng espeak-ng-data python3-pocketsphinx pocketsphinx-en-us flite sox alsa-utils pv bzip2 python3-onnx python3-numpy)
+# python3-onnx/numpy: tiny ONNX models for the sherpa adapter tests; bzip2: model archives;
+# shellcheck lints the shell scripts; systemd: systemd-analyze verifies and rates the unit.
+APT_PACKAGES=(espeak-ng espeak-ng-data python3-pocketsphinx pocketsphinx-en-us flite sox alsa-utils pv bzip2 python3-onnx python3-numpy shellcheck systemd)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -31,6 +32,7 @@ npm run build --silent
 # The small test models: copied from KIOSK_MODELS_MIRROR (default: ../shared/models, when it is
 # there), downloaded otherwise.
 if [ -z "${KIOSK_MODELS_MIRROR:-}" ] && [ -d ../shared/models ]; then
-  export KIOSK_MODELS_MIRROR="$(cd ../shared/models && pwd)"
+  KIOSK_MODELS_MIRROR="$(cd ../shared/models && pwd)"
+  export KIOSK_MODELS_MIRROR
 fi
 node dist/cli.js models fetch --set test

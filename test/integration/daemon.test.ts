@@ -129,6 +129,22 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
     expect(d.logs.filter((l) => l.level >= 50)).toEqual([]);
   }, 90_000);
 
+  it('SIGTERM while the answer is being spoken: the turn is cut, LEDs end dark, no line held, exit 0 within 5 s', async () => {
+    const d = await start(2, '');
+    await gpiod!.tap(80);
+    await d.waitFor((l) => l.msg === 'state' && l.to === 'speaking', 30_000, 'speaking');
+    expect(lastSet(STATUS_LED)).toBe(1);
+    const stopAt = Date.now();
+    expect(await d.stop()).toBe(0);
+    expect(Date.now() - stopAt).toBeLessThan(5000);
+    const turn = d.logs.find(isTurn);
+    expect(turn).toMatchObject({ trigger: 'button', outcome: 'interrupted' });
+    expect(lastSet(STATUS_LED)).toBe(0);
+    expect(lastSet(MIC_LED)).toBe(0);
+    await vi.waitFor(() => expect(gpiod!.holders()).toEqual([]), { timeout: 3000 });
+    expect(d.logs.some((l) => l.msg === 'stopped')).toBe(true);
+  }, 60_000);
+
   it('hold-to-talk (gpiod v2): the pause after the question does not end the turn; the release does', async () => {
     const d = await start(2, 'turn: { followUpSeconds: 0 }\n');
     gpiod!.press();
