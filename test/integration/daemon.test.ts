@@ -116,7 +116,8 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
     // The status LED: lit (listening is solid) right after the press, dark again at idle.
     const statusSets = gpiod!.setLog().filter((s) => s.line === STATUS_LED);
     expect(statusSets.find((s) => s.value === 1)).toBeDefined();
-    expect(lastSet(STATUS_LED)).toBe(0);
+    // The LED-off is a separate gpioset process, which may land a moment after the idle line.
+    await vi.waitFor(() => expect(lastSet(STATUS_LED)).toBe(0), { timeout: 3000 });
     expect(gpiod!.setLog().some((s) => s.line === MIC_LED && s.value === 1)).toBe(true);
 
     const stopAt = Date.now();

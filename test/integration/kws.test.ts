@@ -15,8 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, wakeSchema } from '../../src/config/schema.js';
 import { KeywordSpotterEngine } from '../../src/engines/kws/KeywordSpotterEngine.js';
@@ -27,11 +26,11 @@ import { SherpaModelConfigError, SherpaModelFileError } from '../../src/engines/
 import { KioskVoiceError } from '../../src/errors.js';
 import { configForModelSet } from '../../src/models/configForModelSet.js';
 import { loadManifest } from '../../src/models/manifestSchema.js';
+import { sharedFile } from '../helpers/sharedModels.js';
 import { thrown } from '../helpers/thrown.js';
 import { findPython, TINY_SHERPA_MODELS_SCRIPT } from '../helpers/tinySherpaModels.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SILERO = resolve(HERE, '../../../shared/models/vad/silero_vad_v5.onnx');
+const SILERO = sharedFile('vad/silero_vad_v5.onnx');
 
 interface Summary {
   kws: { encoder: string; decoder: string; joiner: string; tokens: string; bpe: string; phrase: string; phraseTokens: string[]; vocabSize: number };

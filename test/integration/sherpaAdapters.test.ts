@@ -11,8 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sherpaOfflineAsrSchema, sherpaOnlineAsrSchema, sherpaTtsSchema } from '../../src/config/schema.js';
 import { SherpaOfflineAsr } from '../../src/engines/asr/SherpaOfflineAsr.js';
@@ -22,11 +21,11 @@ import { ModelFileMissingError } from '../../src/engines/resolveModelPath.js';
 import { SherpaModelConfigError, SherpaModelFileError } from '../../src/engines/sherpaModelFiles.js';
 import { SherpaTts } from '../../src/engines/tts/SherpaTts.js';
 import { KioskVoiceError } from '../../src/errors.js';
+import { sharedFile } from '../helpers/sharedModels.js';
 import { thrown } from '../helpers/thrown.js';
 import { findPython, TINY_SHERPA_MODELS_SCRIPT } from '../helpers/tinySherpaModels.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SILERO = resolve(HERE, '../../../shared/models/vad/silero_vad_v5.onnx');
+const SILERO = sharedFile('vad/silero_vad_v5.onnx');
 
 interface Summary {
   piper: { model: string; tokens: string; sampleRate: number; hop: number; amplitude: number };

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedFile } from '../helpers/sharedModels.js';
 import { OnnxFormatError, readOnnxModelInfo } from '../../src/engines/onnxMetadata.js';
 
 // A minimal protobuf writer, enough to build ONNX ModelProto files byte by byte.
@@ -101,7 +101,7 @@ describe('readOnnxModelInfo', () => {
   });
 
   it('reads the real Silero VAD (no metadata)', () => {
-    const silero = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/models/vad/silero_vad_v5.onnx');
+    const silero = sharedFile('vad/silero_vad_v5.onnx');
     const info = readOnnxModelInfo(silero);
     expect(info.metadata.size).toBe(0);
     expect(info.inputs).toEqual(['input', 'state', 'sr']);
