@@ -120,8 +120,10 @@ function isTargetSystem(): boolean {
 }
 
 describe('scripts/install.sh', () => {
-  it('is shellcheck-clean', () => {
-    const result = spawnSync('shellcheck', ['--severity=style', INSTALLER], { encoding: 'utf8' });
+  it('is shellcheck-clean, as are the other shell scripts and .ci/run', () => {
+    const scripts = readdirSync(resolve(repoRoot, 'scripts')).filter((f) => f.endsWith('.sh')).map((f) => resolve(repoRoot, 'scripts', f));
+    expect(scripts).toContain(INSTALLER);
+    const result = spawnSync('shellcheck', ['--severity=style', ...scripts, resolve(repoRoot, '.ci/run')], { encoding: 'utf8' });
     if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
       throw new Error('shellcheck is missing — apt-get install shellcheck (scripts/setup.sh installs it)');
     }
