@@ -6,6 +6,7 @@ import { registerBenchCommand } from './cli/benchCommand.js';
 import { registerCaptureBenchCommand } from './cli/captureBenchCommand.js';
 import { registerDemoCommand } from './cli/demoCommand.js';
 import { registerDevicesCommand } from './cli/devicesCommand.js';
+import { registerDoctorCommand } from './cli/doctorCommand.js';
 import { registerModelsCommand } from './cli/modelsCommand.js';
 import { registerRunCommand } from './cli/runCommand.js';
 
@@ -32,6 +33,7 @@ registerModelsCommand(program);
 registerBenchCommand(program);
 registerCaptureBenchCommand(program);
 registerDevicesCommand(program);
+registerDoctorCommand(program);
 
 process.on('unhandledRejection', reportAndExit);
 // `kiosk-voice … | head` closes our stdout early: that is the reader's choice, not an error.

@@ -70,7 +70,7 @@ function main(): void {
     naudiodon = createRequire(import.meta.url)('naudiodon') as Naudiodon;
   } catch (error) {
     return fail(
-      `naudiodon cannot be loaded: ${(error as Error).message.split('\n')[0]}`,
+      `naudiodon cannot be loaded: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}`,
       process.arch === 'arm64' ? 'run scripts/relink-portaudio.sh (naudiodon ships an x86 PortAudio), or set audio.capture.backend: arecord' : 'reinstall naudiodon, or set audio.capture.backend: arecord',
     );
   }
