@@ -4,7 +4,7 @@ import { runTool } from './runTool.js';
 
 /** The unit scripts/install.sh installs. */
 export const SERVICE = 'kiosk-voice.service';
-const PROPERTIES = ['LoadState', 'ActiveState', 'SubState', 'Result', 'NRestarts', 'WatchdogUSec', 'UnitFileState'] as const;
+const PROPERTIES = ['LoadState', 'ActiveState', 'SubState', 'Result', 'NRestarts', 'WatchdogUSec', 'UnitFileState', 'StatusText'] as const;
 
 /** `Key=value` lines of `systemctl show` → a record. */
 export function parseSystemctlShow(text: string): Record<string, string> {
@@ -20,13 +20,16 @@ const JOURNAL = `\`journalctl -u ${SERVICE} -b\` shows why`;
 
 /** The service's state as `systemctl show` reports it, judged. */
 export function judgeService(props: Record<string, string>): CheckOutcome {
-  const { LoadState, ActiveState, SubState, Result, NRestarts, WatchdogUSec, UnitFileState } = props;
+  const { LoadState, ActiveState, SubState, Result, NRestarts, WatchdogUSec, UnitFileState, StatusText } = props;
   if (LoadState === 'not-found') return { status: 'warn', detail: `${SERVICE} is not installed`, advice: 'install it with `sudo scripts/install.sh`' };
   const restarts = Number.parseInt(NRestarts ?? '0', 10) || 0;
   const watchdog = !WatchdogUSec || WatchdogUSec === '0' ? 'no watchdog' : `watchdog ${WatchdogUSec}`;
-  const detail = `${ActiveState ?? '?'} (${SubState ?? '?'}), ${UnitFileState ?? 'unknown'} at boot, ${restarts} restart${restarts === 1 ? '' : 's'}, ${watchdog}`;
+  // StatusText is the daemon's own STATUS= line: its turn state, mic, turns, or what is unhealthy.
+  const status = StatusText ? `; says "${StatusText}"` : '';
+  const detail = `${ActiveState ?? '?'} (${SubState ?? '?'}), ${UnitFileState ?? 'unknown'} at boot, ${restarts} restart${restarts === 1 ? '' : 's'}, ${watchdog}${status}`;
   if (ActiveState === 'failed') return { status: 'fail', detail: `${detail}, result ${Result ?? '?'}`, advice: `${JOURNAL}; then \`sudo systemctl restart ${SERVICE}\`` };
   if (ActiveState === 'active') {
+    if (StatusText?.startsWith('not healthy')) return { status: 'fail', detail, advice: `the pipeline is not alive; systemd restarts it if that lasts a WatchdogSec: ${JOURNAL}` };
     if (restarts > 0) return { status: 'warn', detail, advice: `it was restarted ${restarts} time${restarts === 1 ? '' : 's'}: ${JOURNAL}` };
     if (watchdog === 'no watchdog') return { status: 'warn', detail, advice: `a hang would go unnoticed: install the unit from systemd/${SERVICE} (it sets WatchdogSec=)` };
     return { status: 'ok', detail };

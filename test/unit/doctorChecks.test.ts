@@ -147,6 +147,17 @@ describe('doctor: the service under systemd', () => {
     expect(show({ ActiveState: 'failed', SubState: 'failed', Result: 'watchdog' })).toMatchObject({ status: 'fail', detail: expect.stringMatching(/result watchdog/) });
     expect(show({ LoadState: 'not-found', ActiveState: 'inactive' })).toMatchObject({ status: 'warn', detail: 'kiosk-voice.service is not installed' });
   });
+
+  it("shows the daemon's STATUS= line, and fails while the daemon says it is not healthy", () => {
+    expect(show({ ActiveState: 'active', SubState: 'running', StatusText: 'idle · button · mic running 50 fps · 3 turns' })).toEqual({
+      status: 'ok',
+      detail: 'active (running), enabled at boot, 0 restarts, watchdog 30s; says "idle · button · mic running 50 fps · 3 turns"',
+    });
+    expect(show({ ActiveState: 'active', SubState: 'running', StatusText: 'not healthy: the brain worker is restarting' })).toMatchObject({
+      status: 'fail',
+      advice: expect.stringMatching(/pipeline is not alive/),
+    });
+  });
 });
 
 describe('doctor: capture level', () => {
