@@ -20,10 +20,27 @@ export function spawnNodeChild(
   stdio: StdioOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): ChildProcess {
-  const fromSource = callerUrl.endsWith('.ts');
-  const entry = fileURLToPath(new URL(`./${name}${fromSource ? '.ts' : '.js'}`, callerUrl));
+  const entry = new URL(`./${name}${callerUrl.endsWith('.ts') ? '.ts' : '.js'}`, callerUrl);
+  return spawnNodeEntry(entry, args, { stdio, env });
+}
+
+/**
+ * Starts a Node child running `entry` (a `.js` file, or a `.ts` one through tsx's loader), in the
+ * system temp directory. `serialization: 'advanced'` lets an IPC channel carry typed arrays.
+ */
+export function spawnNodeEntry(
+  entry: URL,
+  args: string[],
+  options: { stdio: StdioOptions; env?: NodeJS.ProcessEnv; serialization?: 'json' | 'advanced' },
+): ChildProcess {
+  const fromSource = entry.pathname.endsWith('.ts');
   const loader = fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
-  return spawn(process.execPath, [...loader, entry, ...args], { stdio, env, cwd: tmpdir() });
+  return spawn(process.execPath, [...loader, fileURLToPath(entry), ...args], {
+    stdio: options.stdio,
+    env: options.env ?? process.env,
+    cwd: tmpdir(),
+    serialization: options.serialization ?? 'json',
+  });
 }
 
 /**

@@ -11,14 +11,17 @@ import { KioskVoiceError } from '../errors.js';
  *   (the caller gets an error), `crash` (an uncaught error right after: a worker dies of it),
  *   `exit:CODE` (in a worker this ends the thread), `delay:MS` (async points only: waits, the
  *   thread stays free);
- * - when: `@N` only the Nth time the point is reached, `@N+` the Nth time and after; default every time.
+ * - when: `@N` only the Nth time the point is reached, `@N+` the Nth time and after; default every
+ *   time. A trailing `!` (`@N!`, `@N+!`, or `!` alone) fires only in a worker's first run, not after
+ *   the supervisor restarted it, so a fault strikes once instead of at every restart.
  *
  * Example: `KIOSK_VOICE_FAILPOINTS='brain.reply=hang@2,brain.load=delay:8000'`.
- * Each thread counts its own hits (a restarted worker starts again at 1).
+ * Each thread or process counts its own hits (a restarted worker starts again at 1).
  */
 export const FAILPOINTS = {
   'brain.load': 'the brain worker, before loading the LLM (async)',
   'brain.reply': 'the brain worker, on each reply request',
+  'brain.generate': 'the brain worker, between pieces of text while the LLM generates (its native evaluation in flight)',
   'mouth.speak': 'the mouth worker, on each phrase to synthesise',
   'ears.audio': 'the ears worker, on each audio frame',
   'main.thinking': 'the main thread, each time a turn starts thinking',
@@ -32,6 +35,7 @@ interface Rule {
   action: Action;
   from: number;
   onlyOnce: boolean;
+  firstRunOnly: boolean;
 }
 
 export class FailpointSpecError extends KioskVoiceError {}
@@ -69,9 +73,9 @@ function parseAction(text: string, entry: string): Action {
 export function parseFailpoints(spec: string): Map<FailpointName, Rule> {
   const rules = new Map<FailpointName, Rule>();
   for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const match = /^([\w.]+)=([\w:]+)(?:@(\d+)(\+)?)?$/.exec(entry);
-    if (!match) throw new FailpointSpecError(`${ENV}: "${entry}" is not point=action[@N[+]]`, 'e.g. brain.reply=hang@2');
-    const [, name, actionText, when, orLater] = match;
+    const match = /^([\w.]+)=([\w:]+)(?:@(\d+)(\+)?)?(!)?$/.exec(entry);
+    if (!match) throw new FailpointSpecError(`${ENV}: "${entry}" is not point=action[@N[+]][!]`, 'e.g. brain.reply=hang@2');
+    const [, name, actionText, when, orLater, firstRun] = match;
     if (!(name! in FAILPOINTS)) {
       throw new FailpointSpecError(`${ENV}: unknown point "${name}"`, `known points: ${Object.keys(FAILPOINTS).join(', ')}`);
     }
@@ -79,6 +83,7 @@ export function parseFailpoints(spec: string): Map<FailpointName, Rule> {
       action: parseAction(actionText!, entry),
       from: when === undefined ? 1 : Number(when),
       onlyOnce: when !== undefined && orLater === undefined,
+      firstRunOnly: firstRun !== undefined,
     });
   }
   return rules;
@@ -86,12 +91,19 @@ export function parseFailpoints(spec: string): Map<FailpointName, Rule> {
 
 let rules: Map<FailpointName, Rule> | undefined;
 const hits = new Map<FailpointName, number>();
+/** 0 in the main thread and in a worker's first run; the supervisor's restart count after. */
+let run = 0;
+
+/** Called by a worker at start with how many times it has been restarted. */
+export function setFailpointRun(restarts: number): void {
+  run = restarts;
+}
 
 function ruleFor(name: FailpointName): Rule | undefined {
   rules ??= parseFailpoints(process.env[ENV] ?? '');
   if (rules.size === 0) return undefined;
   const rule = rules.get(name);
-  if (!rule) return undefined;
+  if (!rule || (rule.firstRunOnly && run > 0)) return undefined;
   const hit = (hits.get(name) ?? 0) + 1;
   hits.set(name, hit);
   const fires = rule.onlyOnce ? hit === rule.from : hit >= rule.from;

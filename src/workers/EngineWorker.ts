@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { LevelWithSilent } from 'pino';
-import { Worker } from 'node:worker_threads';
 import { KioskVoiceError } from '../errors.js';
 import type { Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
-import { isControl, type ControlError, type ControlReport, type FromWorker, type Ready, type ToWorker, type WorkerError, type WorkerLogInit } from './control.js';
+import { startEngineHost, type EngineHost, type EngineIsolation } from './EngineHost.js';
+import { isControl, type ControlError, type ControlReport, type FromWorker, type Ready, type ToWorker, type WorkerError, type WorkerBaseInit } from './control.js';
 
 /** A worker could not start its engine (bad config or model); restarting would not help. */
 export class WorkerStartError extends KioskVoiceError {}
@@ -41,6 +41,8 @@ export interface EngineWorkerSettings<Init> {
    * worker answers between calls. Defaults to 5000 ms.
    */
   heartbeatTimeoutMs?: number;
+  /** A thread (default) or a child process; see {@link EngineIsolation}. */
+  isolation?: EngineIsolation;
 }
 
 export type EngineWorkerOptions<Init> = WorkerEntry & EngineWorkerSettings<Init>;
@@ -75,13 +77,6 @@ interface EngineWorkerEvents<Event> {
  * Starts a worker's entry file. A TypeScript entry (under vitest or tsx) can only load after the
  * worker registers tsx's loader.
  */
-function spawnWorker(entry: URL, workerData: unknown): Worker {
-  const options = { workerData, stdout: false, stderr: false };
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { ...options, eval: true });
-}
-
 /** Resolves after `ms`, or as soon as `done` settles; true when it timed out. */
 function timesOut(done: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -104,14 +99,14 @@ function timesOut(done: Promise<unknown>, ms: number): Promise<boolean> {
  * `hung` in `health()`, which is what the systemd watchdog should be fed from.
  */
 export class EngineWorker<
-  Init extends WorkerLogInit,
+  Init extends WorkerBaseInit,
   Request extends { type: string },
   Event extends { type: string },
   ReadyInfo = Record<string, never>,
 > extends EventEmitter<EngineWorkerEvents<Event>> {
   readonly name: string;
   private readonly entry: URL;
-  private worker: Worker | undefined;
+  private worker: EngineHost | undefined;
   private state: WorkerState = 'stopped';
   private stopping = false;
   /** Start times of the restarts within the window, for the give-up limit. */
@@ -176,7 +171,7 @@ export class EngineWorker<
     this.worker = undefined;
     if (!worker) return;
     let disposed = false;
-    worker.on('message', (message: FromWorker<Event, ReadyInfo>) => {
+    worker.on('message', (message) => {
       if (isControl<ControlReport<ReadyInfo>>(message) && message.type === 'exiting') disposed = true;
     });
     const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
@@ -199,13 +194,14 @@ export class EngineWorker<
 
   /** Spawns the worker and resolves once it is ready; wires its messages and exit for supervision. */
   private launch(): Promise<WorkerReady<ReadyInfo>> {
-    const worker = spawnWorker(this.entry, this.options.init);
+    const worker = startEngineHost(this.entry, { ...this.options.init, restarts: this.restarts }, this.options.isolation ?? 'thread');
     this.worker = worker;
     this.lastPongAt = undefined;
     return new Promise((resolve, reject) => {
       let setupError: ControlError | undefined;
       let ready = false;
-      worker.on('message', (message: FromWorker<Event, ReadyInfo>) => {
+      worker.on('message', (raw) => {
+        const message = raw as FromWorker<Event, ReadyInfo>;
         if (worker !== this.worker) return;
         if (!isControl<ControlReport<ReadyInfo>>(message)) {
           this.emit('event', message);
@@ -252,7 +248,7 @@ export class EngineWorker<
     });
   }
 
-  private onReady(worker: Worker, message: Ready<ReadyInfo>): WorkerReady<ReadyInfo> {
+  private onReady(worker: EngineHost, message: Ready<ReadyInfo>): WorkerReady<ReadyInfo> {
     this.readyInfo = { ...message.info, loadMs: message.loadMs };
     this.state = 'ready';
     this.lastPongAt = monotonicMs();
@@ -260,7 +256,7 @@ export class EngineWorker<
     return this.readyInfo;
   }
 
-  private startHeartbeat(worker: Worker): void {
+  private startHeartbeat(worker: EngineHost): void {
     const { heartbeatIntervalMs = 1000, heartbeatTimeoutMs = 5000 } = this.options;
     let seq = 0;
     let lastTickAt = monotonicMs();
@@ -286,7 +282,7 @@ export class EngineWorker<
     this.heartbeat = undefined;
   }
 
-  private onHung(worker: Worker, silentMs: number): void {
+  private onHung(worker: EngineHost, silentMs: number): void {
     this.stopHeartbeat();
     const seconds = (silentMs / 1000).toFixed(1);
     this.hang = new WorkerHungError(`${this.name} worker did not answer for ${seconds} s`, 'it was terminated and is restarted');
@@ -298,7 +294,7 @@ export class EngineWorker<
     void worker.terminate();
   }
 
-  private async onExit(worker: Worker, code: number): Promise<void> {
+  private async onExit(worker: EngineHost, code: number): Promise<void> {
     if (this.stopping || worker !== this.worker) return;
     this.stopHeartbeat();
     this.worker = undefined;
@@ -327,7 +323,8 @@ export class EngineWorker<
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (this.stopping) return;
     try {
-      await this.launch();
+      const ready = await this.launch();
+      logger.info({ worker: this.name, restarts: this.restarts, loadMs: Math.round(ready.loadMs) }, 'worker restarted');
       this.emit('restarted');
     } catch (error) {
       if (this.stopping) return;

@@ -44,8 +44,10 @@ export class Engines extends EventEmitter<EnginesEvents> {
     const { config, modelsDir, logger } = options;
     const log = { logLevel: config.logLevel, logFormat: config.logFormat };
     this.earsWorker = new EngineWorker({ name: 'ears', init: { vad: config.vad, asr: config.asr, wake: config.turn.wake, modelsDir, ...log }, logger });
-    this.brainWorker = new EngineWorker({ name: 'brain', init: { llm: config.llm, dialog: config.dialog, modelsDir, ...log }, logger });
-    this.mouthWorker = new EngineWorker({ name: 'mouth', init: { tts: config.tts, modelsDir, ...log }, logger });
+    // The brain and the mouth run native async work (llama.cpp, sherpa's generateAsync) that would
+    // abort the daemon if their thread were terminated mid-call; as processes they can be killed.
+    this.brainWorker = new EngineWorker({ name: 'brain', init: { llm: config.llm, dialog: config.dialog, modelsDir, ...log }, logger, isolation: 'process' });
+    this.mouthWorker = new EngineWorker({ name: 'mouth', init: { tts: config.tts, modelsDir, ...log }, logger, isolation: 'process' });
     this.ears = new WorkerEars(this.earsWorker, logger);
     this.brain = new WorkerBrain(this.brainWorker);
     this.mouth = new WorkerMouth(this.mouthWorker);

@@ -31,6 +31,8 @@ export class WorkerEars implements Ears {
     worker.on('restarted', () => {
       // The new worker starts disarmed; tell it what the controller last asked for.
       if (this.armed !== undefined) this.worker.post({ type: 'arm', armed: this.armed });
+      // Frames fed while no worker was up were dropped: nobody will report them consumed.
+      this.releaseConsumedWaiters();
     });
   }
 
@@ -121,5 +123,13 @@ export class WorkerEars implements Ears {
     const waiters = this.flushWaiters;
     this.flushWaiters = [];
     for (const resolve of waiters) resolve();
+    // The audio the lost worker had not run yet is gone with it; waiting for it would wait for ever.
+    this.releaseConsumedWaiters();
+  }
+
+  private releaseConsumedWaiters(): void {
+    const waiters = this.consumedWaiters;
+    this.consumedWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
   }
 }

@@ -25,6 +25,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
     try {
       lastInHistory = turnId;
       for await (const chunk of llm.reply(text, controller.signal)) {
+        failpoint('brain.generate');
         send({ type: 'text', turnId, text: chunk, at: monotonicMs() });
       }
       send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: controller.signal.aborted });

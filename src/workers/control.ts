@@ -8,11 +8,13 @@
 import type { LevelWithSilent } from 'pino';
 import type { LogFormat } from '../logging/createLogger.js';
 
-/** How a worker logs; part of every worker's init so all threads log alike. */
-export interface WorkerLogInit {
+/** Part of every worker's init: how it logs (so all workers log alike), and which run it is. */
+export interface WorkerBaseInit {
   logLevel: LevelWithSilent;
   /** Defaults to `auto`. */
   logFormat?: LogFormat;
+  /** Set by the supervisor: 0 for the first run, then one more per restart. */
+  restarts?: number;
 }
 
 /** Main → worker: are you alive? Answered with `pong` from the worker's message loop. */

@@ -1,5 +1,5 @@
 import type { KioskConfig } from '../config/schema.js';
-import type { WorkerLogInit } from './control.js';
+import type { WorkerBaseInit } from './control.js';
 
 /**
  * The domain messages between the main thread and the engine workers: the work itself. Starting,
@@ -11,7 +11,7 @@ import type { ReplyPath } from '../turn/Turn.js';
 
 // ── ears: VAD + ASR ─────────────────────────────────────────────────────────────────────────────
 
-export interface EarsInit extends WorkerLogInit {
+export interface EarsInit extends WorkerBaseInit {
   vad: KioskConfig['vad'];
   asr: KioskConfig['asr'];
   /** The wake phrase; off while no keyword-spotter files are configured. */
@@ -57,7 +57,7 @@ export type EarsReadyInfo = Record<string, never>;
 
 // ── brain: rules fast path + LLM ───────────────────────────────────────────────────────────────
 
-export interface BrainInit extends WorkerLogInit {
+export interface BrainInit extends WorkerBaseInit {
   llm: KioskConfig['llm'];
   dialog: KioskConfig['dialog'];
   modelsDir: string;
@@ -89,7 +89,7 @@ export type BrainReadyInfo = Record<string, never>;
 
 // ── mouth: TTS ────────────────────────────────────────────────────────────────────────────────
 
-export interface MouthInit extends WorkerLogInit {
+export interface MouthInit extends WorkerBaseInit {
   tts: KioskConfig['tts'];
   modelsDir: string;
 }

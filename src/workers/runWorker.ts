@@ -1,8 +1,10 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { KioskVoiceError } from '../errors.js';
 import { createLogger, type Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
-import { isControl, type ControlError, type ControlRequest, type FromWorker, type ToWorker, type WorkerLogInit } from './control.js';
+import { setFailpointRun } from '../system/failpoints.js';
+import { isHostInit } from './EngineHost.js';
+import { isControl, type ControlError, type ControlRequest, type FromWorker, type ToWorker, type WorkerBaseInit } from './control.js';
 
 /** What a worker's setup returns: the engine, ready to serve. */
 export interface WorkerSession<Request, ReadyInfo> {
@@ -21,6 +23,54 @@ export function toWorkerError(error: unknown, turnId?: number): ControlError {
   return { kind: 'control', type: 'error', message: error instanceof Error ? error.message : String(error), turnId };
 }
 
+/** The worker's line to the supervisor: a thread's parentPort, or a child process's IPC channel. */
+interface ParentChannel {
+  init: Promise<unknown>;
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Exits once what was posted has left (an IPC send is asynchronous). */
+  exit(code: number): void;
+}
+
+function threadChannel(port: MessagePort): ParentChannel {
+  return {
+    init: Promise.resolve(workerData),
+    post: (message, transfer = []) => port.postMessage(message, transfer),
+    onMessage: (listener) => port.on('message', listener),
+    exit: (code) => process.exit(code),
+  };
+}
+
+function processChannel(send: NonNullable<typeof process.send>): ParentChannel {
+  let sent: Promise<unknown> = Promise.resolve();
+  const listeners: ((message: unknown) => void)[] = [];
+  const init = new Promise<unknown>((resolve) => {
+    process.on('message', (message: unknown) => {
+      if (isHostInit(message)) resolve(message.init);
+      else for (const listener of listeners) listener(message);
+    });
+  });
+  // The daemon went away (crashed, was killed): nobody is left to serve.
+  process.on('disconnect', () => process.exit(0));
+  // Ctrl-C in a terminal signals the whole group; the daemon stops its engines itself, in order.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+  return {
+    init,
+    post: (message) => {
+      if (process.connected) sent = new Promise((resolve) => send.call(process, message as object, undefined, {}, resolve));
+    },
+    onMessage: (listener) => void listeners.push(listener),
+    exit: (code) => void sent.then(() => process.exit(code)),
+  };
+}
+
+/** The turn or speech a request belongs to, so that its failure reaches that turn at once. */
+function requestId(message: unknown): number | undefined {
+  const { turnId, speechId } = message as { turnId?: unknown; speechId?: unknown };
+  return typeof turnId === 'number' ? turnId : typeof speechId === 'number' ? speechId : undefined;
+}
+
 /**
  * The worker side of an engine worker: builds the engine from `workerData`, reports `ready`, then
  * hands each request to the session. Pings are answered from this same loop, so a thread stuck in
@@ -28,16 +78,32 @@ export function toWorkerError(error: unknown, turnId?: number): ControlError {
  * stops taking requests, disposes the session, says `exiting` and exits 0. A setup failure is
  * reported and ends the worker with code 2 (the config or model is wrong, not the process).
  */
-export function runWorker<Init extends WorkerLogInit, Request, Event, ReadyInfo>(
+export function runWorker<Init extends WorkerBaseInit, Request, Event, ReadyInfo>(
   name: string,
   setup: (init: Init, send: Send<Event>, logger: Logger) => Promise<WorkerSession<Request, ReadyInfo>>,
 ): void {
-  const port = parentPort;
-  if (!port) throw new Error(`${name} must run as a worker thread`);
-  const init = workerData as Init;
+  const channel = parentPort ? threadChannel(parentPort) : process.send ? processChannel(process.send) : undefined;
+  if (!channel) throw new Error(`${name} must run as a worker thread or a child process with IPC`);
+  void channel.init.then((init) => serve(name, init as Init, channel, setup));
+}
+
+function serve<Init extends WorkerBaseInit, Request, Event, ReadyInfo>(
+  name: string,
+  init: Init,
+  channel: ParentChannel,
+  setup: (init: Init, send: Send<Event>, logger: Logger) => Promise<WorkerSession<Request, ReadyInfo>>,
+): void {
   const logger = createLogger(init.logLevel, { format: init.logFormat, bindings: { worker: name } });
-  const post = (message: FromWorker<Event, ReadyInfo>, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  setFailpointRun(init.restarts ?? 0);
+  const post = (message: FromWorker<Event, ReadyInfo>, transfer: ArrayBuffer[] = []) => channel.post(message, transfer);
   const started = monotonicMs();
+  if (!parentPort) {
+    // In a process an uncaught error would print a raw stack and end it; say it in the log first.
+    process.on('uncaughtException', (error) => {
+      logger.fatal({ err: error }, `${name} process failed`);
+      channel.exit(1);
+    });
+  }
 
   async function shutDown(session: WorkerSession<Request, ReadyInfo>): Promise<void> {
     const disposeStarted = monotonicMs();
@@ -49,13 +115,14 @@ export function runWorker<Init extends WorkerLogInit, Request, Event, ReadyInfo>
       logger.error({ err: error }, 'disposing the engine failed');
     }
     post({ kind: 'control', type: 'exiting' });
-    process.exit(0);
+    channel.exit(0);
   }
 
   setup(init, post, logger).then(
     (session) => {
       let shuttingDown = false;
-      port.on('message', (message: ToWorker<Request>) => {
+      channel.onMessage((raw) => {
+        const message = raw as ToWorker<Request>;
         if (isControl<ControlRequest>(message)) {
           if (message.type === 'ping') post({ kind: 'control', type: 'pong', seq: message.seq, at: monotonicMs() });
           else if (message.type === 'logLevel') logger.level = message.level;
@@ -67,17 +134,17 @@ export function runWorker<Init extends WorkerLogInit, Request, Event, ReadyInfo>
         }
         if (shuttingDown) return;
         try {
-          const pending = session.handle(message);
-          if (pending) pending.catch((error: unknown) => post(toWorkerError(error)));
+          const pending = session.handle(message as Request);
+          if (pending) pending.catch((error: unknown) => post(toWorkerError(error, requestId(message))));
         } catch (error) {
-          post(toWorkerError(error));
+          post(toWorkerError(error, requestId(message)));
         }
       });
       post({ kind: 'control', type: 'ready', loadMs: monotonicMs() - started, info: session.readyInfo });
     },
     (error: unknown) => {
       post(toWorkerError(error));
-      process.exit(2);
+      channel.exit(2);
     },
   );
 }

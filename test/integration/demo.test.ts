@@ -86,6 +86,19 @@ describe('kiosk-voice demo --models test (real VAD, pocketsphinx, LLM, espeak-ng
     await expectSpokenOutput(report.output, 3);
   });
 
+  it('an ears worker that crashes mid-file is restarted and the demo still finishes (no wait for audio the dead worker took)', async () => {
+    const output = join(work, 'ears-crash.wav');
+    const result = await runCli(['demo', '--models', 'test', '--models-dir', sharedModelsDir, '--input', sharedFile('audio/espeak_three_utterances.wav'), '--output', output, '--json'], {
+      env: { KIOSK_VOICE_FAILPOINTS: 'ears.audio=crash@100!' },
+      timeoutMs: 60_000,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/worker crashed; restarting/);
+    const report = JSON.parse(result.stdout) as Report;
+    // The restarted worker joins the stream where it is: the utterances after the crash are heard.
+    expect(report.turns.map((t) => t.transcript).join(' | ')).toMatch(/opening/);
+  });
+
   it('paces the input like a microphone with --realtime and reports the same shape', async () => {
     const started = Date.now();
     const report = await demo(sharedFile('audio/flite_rms_opening_hours.wav'), 'realtime', ['--realtime']);

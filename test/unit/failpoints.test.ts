@@ -4,12 +4,14 @@ import { thrown } from '../helpers/thrown.js';
 
 describe('KIOSK_VOICE_FAILPOINTS', () => {
   it('parses points, actions and when they fire', () => {
-    const rules = parseFailpoints('brain.reply=hang@2, main.thinking=block:4000@3+,mouth.speak=exit:1,brain.load=delay:500');
+    const rules = parseFailpoints('brain.reply=hang@2, main.thinking=block:4000@3+,mouth.speak=exit:1,brain.load=delay:500,ears.audio=crash@150!,brain.generate=hang!');
     expect(Object.fromEntries(rules)).toEqual({
-      'brain.reply': { action: { kind: 'hang' }, from: 2, onlyOnce: true },
-      'main.thinking': { action: { kind: 'block', ms: 4000 }, from: 3, onlyOnce: false },
-      'mouth.speak': { action: { kind: 'exit', code: 1 }, from: 1, onlyOnce: false },
-      'brain.load': { action: { kind: 'delay', ms: 500 }, from: 1, onlyOnce: false },
+      'brain.reply': { action: { kind: 'hang' }, from: 2, onlyOnce: true, firstRunOnly: false },
+      'main.thinking': { action: { kind: 'block', ms: 4000 }, from: 3, onlyOnce: false, firstRunOnly: false },
+      'mouth.speak': { action: { kind: 'exit', code: 1 }, from: 1, onlyOnce: false, firstRunOnly: false },
+      'brain.load': { action: { kind: 'delay', ms: 500 }, from: 1, onlyOnce: false, firstRunOnly: false },
+      'ears.audio': { action: { kind: 'crash' }, from: 150, onlyOnce: true, firstRunOnly: true },
+      'brain.generate': { action: { kind: 'hang' }, from: 1, onlyOnce: false, firstRunOnly: true },
     });
     expect(parseFailpoints('').size).toBe(0);
   });

@@ -14,6 +14,7 @@ const MAX_EDGE_SHIFT = Math.round(0.35 * SAMPLE_RATE);
 export class SpeechDetector {
   private readonly vad: SileroVad;
   private readonly history: AudioHistory;
+  private started = false;
 
   constructor(config: KioskConfig['vad'], modelsDir: string, paddingSamples = 0) {
     this.vad = new SileroVad(config, modelsDir);
@@ -26,8 +27,16 @@ export class SpeechDetector {
     return this.vad.position;
   }
 
-  /** Feeds the next samples; speech-end events carry refined bounds. */
+  /**
+   * Feeds the next samples; speech-end events carry refined bounds. The first samples may start
+   * anywhere on the stream clock (a restarted worker joins a stream already under way); the
+   * detector's clock starts there.
+   */
   accept(samples: Int16Array, sampleIndex = this.vad.position): VadEvent[] {
+    if (!this.started) {
+      this.started = true;
+      if (sampleIndex !== this.vad.position) this.vad.reset(sampleIndex);
+    }
     this.history.append(samples, sampleIndex);
     return this.vad.accept(samples).map((event) => this.refine(event));
   }
