@@ -20,7 +20,7 @@ export interface TurnRunOptions {
   logger: Logger;
   /** Speak phrases as they come (the product) or the whole reply at once (the baseline bench). Defaults to true. */
   streaming?: boolean;
-  /** Called once, when the reply's first audio goes to the speaker. */
+  /** Called once, when the reply's first audio starts playing (as the speaker reports it). */
   onPlaybackStart?: () => void;
   /** The clock marks are stamped with. Defaults to the shared monotonic clock. */
   now?: () => number;
@@ -42,6 +42,10 @@ export class TurnRun {
   private readonly phrases: SpokenPhrase[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private finished = false;
+  /** Reply audio has gone to the speaker (it may not be playing yet: a new player may be opening). */
+  private replyWritten = false;
+  /** Where this turn's audio begins in what the speaker was given: a loss after it is this turn's. */
+  private speakerFrom = 0;
   /** The reply's audio as played, kept so a double tap can repeat it. */
   readonly replyAudio: Int16Array[] = [];
 
@@ -60,6 +64,7 @@ export class TurnRun {
 
   start(): void {
     const { config } = this.options;
+    this.speakerFrom = this.options.speaker.mark();
     this.after(config.turn.maxTurnSeconds * 1000, () => this.fail(`did not finish within ${config.turn.maxTurnSeconds} s`));
     this.after(config.turn.acknowledgeAfterMs, () => this.acknowledge());
     void this.run().catch((error: unknown) => this.fail((error as Error).message));
@@ -176,14 +181,19 @@ export class TurnRun {
   }
 
   private play(phrase: SpokenPhrase, samples: Int16Array): void {
-    if (this.turn.marks.playbackStart === undefined) {
-      this.turn.marks.playbackStart = this.now();
-      this.options.onPlaybackStart?.();
-    }
+    this.replyWritten = true;
     this.replyAudio.push(samples);
-    const span = this.options.speaker.write(samples);
+    const onStart = this.turn.marks.playbackStart === undefined ? (at: number | undefined) => this.playbackStarted(at) : undefined;
+    const span = this.options.speaker.write(samples, onStart);
     if (Number.isNaN(phrase.span.start)) phrase.span.start = span.start;
     phrase.span.end = span.end;
+  }
+
+  /** The first reply audio is playing: marked when the speaker says it started, which after a player restart is later than the write. */
+  private playbackStarted(at: number | undefined): void {
+    if (this.finished || this.turn.marks.playbackStart !== undefined) return;
+    this.turn.marks.playbackStart = at ?? this.now();
+    this.options.onPlaybackStart?.();
   }
 
   /** Plays a fixed prompt as the reply (rule-free paths: not understood, nothing speakable). */
@@ -205,7 +215,7 @@ export class TurnRun {
 
   /** The reply is slow to start: say so, so the visitor knows the kiosk heard them. */
   private acknowledge(): void {
-    if (this.finished || this.playing) return;
+    if (this.finished || this.replyWritten) return;
     const prompt = this.options.prompts.get('acknowledgement');
     this.turn.marks.acknowledged = this.now();
     this.options.speaker.write(prompt.samples);
@@ -214,9 +224,10 @@ export class TurnRun {
 
   private async drainAndFinish(): Promise<void> {
     try {
-      await this.options.speaker.drain();
+      // Only a loss of this turn's audio is its problem, not a player that died before it.
+      await this.options.speaker.drain(this.speakerFrom);
     } catch (error) {
-      // The player died mid-reply; the sink starts a new one for the next audio.
+      // Some of the reply could not be played, even by a new player.
       this.turn.problem = `playback failed: ${(error as Error).message}`;
       this.options.logger.error({ turnId: this.turn.id }, this.turn.problem);
     }

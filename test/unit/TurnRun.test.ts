@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PlaybackDeviceError } from '../../src/audio/playback/PlaybackDeviceError.js';
+import type { PlaybackObserver } from '../../src/audio/playback/PlaybackObserver.js';
 import { configSchema, type KioskConfigInput } from '../../src/config/schema.js';
 import { createLogger } from '../../src/logging/createLogger.js';
 import { FixedPrompts } from '../../src/turn/FixedPrompts.js';
@@ -13,17 +15,53 @@ const MS_PER_WORD = 100;
 
 const wordCount = (text: string) => text.trim().split(/\s+/).filter(Boolean).length;
 
+/**
+ * A fake speaker that reports like the device sinks do: when audio starts playing (`startDelayMs`
+ * later: a player being opened) and what it lost when its player failed for good.
+ */
+class ReportingSpeaker extends FakeSpeaker {
+  startDelayMs = 0;
+  private observer: PlaybackObserver | undefined;
+  private given = 0;
+  private stale: Error | undefined;
+
+  observe(observer: PlaybackObserver): void {
+    this.observer = observer;
+  }
+  override write(samples: Int16Array): void {
+    const from = this.given;
+    this.given += samples.length;
+    super.write(samples);
+    const at = Date.now() + this.startDelayMs;
+    if (this.startDelayMs === 0) this.observer?.playing(from, samples.length, at);
+    else setTimeout(() => this.observer?.playing(from, samples.length, at), this.startDelayMs);
+  }
+  override drain(): Promise<void> {
+    const stale = this.stale;
+    this.stale = undefined;
+    return stale ? Promise.reject(stale) : super.drain();
+  }
+  /** The player failed and a new one too: everything unplayed is dropped, and the next drain hears of it once. */
+  loseUnplayed(error: PlaybackDeviceError): void {
+    const heard = this.position();
+    this.stop();
+    this.given = heard;
+    this.observer?.lost(heard, error);
+    this.stale = error;
+  }
+}
+
 interface SetupOptions {
   transcript?: string;
   streaming?: boolean;
   turn?: KioskConfigInput['turn'];
+  sink?: FakeSpeaker;
 }
 
-async function setup({ transcript = 'where is the lift', streaming = true, turn: turnConfig = {} }: SetupOptions = {}) {
+async function setup({ transcript = 'where is the lift', streaming = true, turn: turnConfig = {}, sink = new FakeSpeaker() }: SetupOptions = {}) {
   const config = configSchema.parse({ turn: turnConfig });
   const brain = new FakeBrain();
   const mouth = new FakeMouth(SAMPLES_PER_WORD);
-  const sink = new FakeSpeaker();
   // Prompts are made with real timers, before the test's fake clock starts; their texts are the
   // configured ones, as the app makes them.
   const prompts = await FixedPrompts.synthesize(mouth, {
@@ -45,11 +83,12 @@ async function setup({ transcript = 'where is the lift', streaming = true, turn:
     compute: {},
   };
   let playbackStarts = 0;
+  const speaker = new PlaybackLedger(sink);
   const run = new TurnRun(turn, {
     config,
     brain,
     mouth,
-    speaker: new PlaybackLedger(sink),
+    speaker,
     prompts,
     logger: createLogger('silent'),
     streaming,
@@ -67,6 +106,7 @@ async function setup({ transcript = 'where is the lift', streaming = true, turn:
     brain,
     mouth,
     sink,
+    speaker,
     prompts,
     turn,
     run,
@@ -341,6 +381,65 @@ describe('TurnRun: failures', () => {
     expect(finished).toMatchObject({ outcome: 'answered', path: 'rule', reply: 'Hello there.' });
     expect(finished!.problem).toMatch(/^playback failed: aplay exited with code 1/);
     expect(t.writtenSamples()).toBe(2 * SAMPLES_PER_WORD);
+  });
+});
+
+describe('TurnRun: a speaker whose player fails', () => {
+  it('a failure that cost only earlier audio (a chime before the turn) is not the turn’s problem, and the turn ends once its audio has played', async () => {
+    const sink = new ReportingSpeaker();
+    const t = await setup({ sink });
+    t.speaker.write(new Int16Array(1600));
+    sink.loseUnplayed(new PlaybackDeviceError('aplay on "kspk" exited with code 1', 'hint'));
+    t.brain.next = { kind: 'text', chunks: ['Hello there.'], path: 'rule' };
+    t.run.start();
+    await t.tick(0);
+    const startedAt = t.turn.marks.playbackStart!;
+    await t.tick(2 * MS_PER_WORD - 10);
+    // Still playing: the earlier failure did not end it.
+    expect(t.finished()).toBeUndefined();
+    await t.tick(20);
+    const finished = t.finished();
+    expect(finished).toMatchObject({ outcome: 'answered', path: 'rule' });
+    expect(finished!.problem).toBeUndefined();
+    expect(finished!.marks.playbackEnd! - startedAt).toBeGreaterThanOrEqual(2 * MS_PER_WORD);
+    expect(markProblems(finished!)).toEqual([]);
+  });
+
+  it('a turn whose audio was lost says so, with the speaker’s reason, and ends when it was lost', async () => {
+    const sink = new ReportingSpeaker();
+    const t = await setup({ sink });
+    t.brain.next = { kind: 'text', chunks: ['Hello there everyone.'], path: 'rule' };
+    t.run.start();
+    await t.tick(100);
+    const lostAt = Date.now();
+    sink.loseUnplayed(new PlaybackDeviceError('the PortAudio player for "kspk" stopped taking audio (nothing for 1000 ms)', 'hint'));
+    await t.tick(0);
+    const finished = t.finished();
+    expect(finished).toMatchObject({ outcome: 'answered', path: 'rule' });
+    expect(finished!.problem).toBe('playback failed: the PortAudio player for "kspk" stopped taking audio (nothing for 1000 ms)');
+    expect(finished!.marks.playbackEnd).toBe(lostAt);
+  });
+
+  it('playbackStart is when the speaker says the reply started (after a player restart), and no acknowledgement is queued behind a reply already written', async () => {
+    const sink = new ReportingSpeaker();
+    sink.startDelayMs = 400;
+    const t = await setup({ sink, turn: { acknowledgeAfterMs: 200 } });
+    // 1.2 s of audio: still playing when the speaker reports its start.
+    t.brain.next = { kind: 'text', chunks: ['We are open from nine to five every day of the week.'], path: 'rule' };
+    const writtenAt = Date.now();
+    t.run.start();
+    await t.tick(0);
+    const replyWrites = t.sink.writes.length;
+    expect(replyWrites).toBeGreaterThan(0);
+    expect(t.run.playing).toBe(false);
+    expect(t.playbackStarts()).toBe(0);
+    await t.tick(300);
+    // The acknowledgement's time has come, but the reply is already on its way.
+    expect(t.sink.writes).toHaveLength(replyWrites);
+    expect(t.turn.marks.acknowledged).toBeUndefined();
+    await t.tick(100);
+    expect(t.playbackStarts()).toBe(1);
+    expect(t.turn.marks.playbackStart).toBe(writtenAt + 400);
   });
 });
 

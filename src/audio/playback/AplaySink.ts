@@ -27,7 +27,9 @@ const STDERR_KEPT = 8192;
  * S16_LE mono on stdin at the pace the device plays it. `stop()` kills it, which makes the kernel
  * drop the device buffer at once; the next write starts a new one (aplay starts in milliseconds).
  * aplay does not say how far it has played, so `position()` is the clock's account of what was
- * handed over.
+ * handed over, and a device that stops taking audio is noticed only when aplay gives up on it.
+ * An aplay that was told to end (SIGTERM) keeps waiting for input and exits, code 0, at the next
+ * audio; that audio is replayed on a new one (see `PacedSink`).
  */
 export class AplaySink extends PacedSink {
   readonly backend = 'aplay';
@@ -120,6 +122,10 @@ export class AplaySink extends PacedSink {
     this.child = undefined;
     this.opened = false;
     child?.kill('SIGKILL');
+  }
+
+  protected discardTransport(): void {
+    this.cutTransport();
   }
 
   protected async closeTransport(): Promise<void> {

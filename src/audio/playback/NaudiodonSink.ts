@@ -21,7 +21,8 @@ const STDERR_KEPT = 8192;
  * segfault handler and can crash). Audio goes to the child over a pipe on fd 3; the child says
  * how much PortAudio has accepted, which caps `position()` when the device falls behind the
  * clock. `stop()` drops our queue and tells the child to drop its own: what PortAudio already
- * holds (about 30 ms plus the device's latency) still plays.
+ * holds (about 30 ms plus the device's latency) still plays. Those reports are also how a device
+ * that stopped taking audio is noticed (`stallMs`): PortAudio itself reports nothing then.
  */
 export class NaudiodonSink extends PacedSink {
   readonly backend = 'naudiodon';
@@ -39,6 +40,8 @@ export class NaudiodonSink extends PacedSink {
   /** Real frames heard before the current epoch, and accepted by PortAudio within it. */
   private capBase = 0;
   private accepted = 0;
+  /** What the child printed since the device opened: ALSA's complaints, not PortAudio's probing chatter. */
+  private saidSinceReady = '';
 
   /** Starts the child and opens the device; fails with the reason if PortAudio cannot. */
   static async open(options: NaudiodonSinkOptions): Promise<NaudiodonSink> {
@@ -87,7 +90,10 @@ export class NaudiodonSink extends PacedSink {
     }, this.openTimeoutMs);
 
     child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (text: string) => (stderr = (stderr + text).slice(-STDERR_KEPT)));
+    child.stderr?.on('data', (text: string) => {
+      stderr = (stderr + text).slice(-STDERR_KEPT);
+      if (this.child === child && this.ready) this.saidSinceReady = (this.saidSinceReady + text).slice(-STDERR_KEPT);
+    });
     // EPIPE when the child dies with audio in flight; its exit says why.
     this.audio.on('error', () => undefined);
     child.on('message', (message: PlaybackChildReport) => {
@@ -95,6 +101,7 @@ export class NaudiodonSink extends PacedSink {
       if (message.type === 'ready') {
         this.deviceName = message.device.name;
         this.ready = true;
+        this.saidSinceReady = '';
         settleOpening?.();
         this.pump();
       } else if (message.type === 'failed') {
@@ -138,6 +145,31 @@ export class NaudiodonSink extends PacedSink {
   protected override onCut(heard: number): void {
     this.capBase = heard;
     this.accepted = 0;
+  }
+
+  /**
+   * PortAudio reports nothing when ALSA fails underneath it (it just stops taking audio), but ALSA
+   * prints why, and that is the line worth showing (PortAudio's own lines only say where it noticed).
+   */
+  protected override stalledError(ms: number): PlaybackDeviceError {
+    const lines = this.saidSinceReady
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    const alsa = lines.filter((line) => line.startsWith('ALSA lib '));
+    const said = (alsa.length > 0 ? alsa : lines).slice(-2).join(' | ');
+    return new PlaybackDeviceError(
+      `the PortAudio player for "${this.deviceName ?? this.device}" stopped taking audio (nothing for ${Math.round(ms)} ms)${said ? `: ${said}` : ''}`,
+      PLAYBACK_DEVICE_HINT,
+    );
+  }
+
+  protected discardTransport(): void {
+    const child = this.child;
+    this.child = undefined;
+    this.audio = undefined;
+    this.ready = false;
+    child?.kill('SIGKILL');
   }
 
   protected async closeTransport(): Promise<void> {

@@ -2,7 +2,8 @@ import { KioskVoiceError } from '../../errors.js';
 
 /**
  * The speaker could not be opened, or stopped working while playing (the player process died,
- * the device vanished). Audio written before it was lost; the next write tries the device again.
+ * the device vanished or stopped taking audio). As a `drain()` rejection: audio written before it
+ * was lost, after a new player failed as well. The next write tries the device again.
  */
 export class PlaybackDeviceError extends KioskVoiceError {}
 

@@ -5,12 +5,33 @@ import { listAlsaDevices, matchAlsaPcm, type AlsaPcm } from '../devices/listAudi
 import { AplaySink } from './AplaySink.js';
 import { NaudiodonSink } from './NaudiodonSink.js';
 import { PlaybackDeviceError } from './PlaybackDeviceError.js';
+import type { PlaybackObserver } from './PlaybackObserver.js';
 
-/** A speaker as the agent holds it: an `AudioSink` that knows its backend and can be closed. */
+/**
+ * A speaker as the agent holds it: an `AudioSink` that knows its backend, survives its player and
+ * can be closed. The contract:
+ *
+ * - `write()` never fails for the device's sake: audio is queued and played by the current player,
+ *   or by a new one if the last one failed.
+ * - When a player fails (dies, cannot open the device, or stops taking audio), what it had not
+ *   played is played by a new player, started at once. If that one fails too before playing
+ *   anything, that audio is given up: the observer's `lost()` is called, and the `drain()` waiting
+ *   then (or else the next one, once) rejects with the `PlaybackDeviceError`. A failure that cost
+ *   no audio (a player that died between replies) rejects no drain; it is logged.
+ * - After failures in a row, new players start with a growing, bounded delay; the first one that
+ *   plays is logged once as "speaker back".
+ * - `drain()` resolves once everything written has been played, by the clock and, where the device
+ *   reports it, by the device; `position()` counts real samples played, never the lost ones. At a
+ *   player failure it steps back to what the dead player surely played (not what it was handed in
+ *   its last 50 ms): that part is played again rather than skipped.
+ * - `stop()` cuts at once (within the lead, ~50 ms) and is never reported as a failure.
+ */
 export interface PlaybackSink extends AudioSink {
   readonly backend: 'naudiodon' | 'aplay';
   /** The device as the backend was asked to open it (an ALSA PCM for aplay, the configured name for naudiodon). */
   readonly device: string;
+  /** The one observer of when audio starts playing and what is lost (the turn's `PlaybackLedger`). */
+  observe(observer: PlaybackObserver): void;
   /** Cuts playback and ends the player process. */
   close(): Promise<void>;
 }
