@@ -7,13 +7,17 @@ are a command byte and a 4-byte little-endian payload length, then the payload:
   A  audio, 16 kHz mono s16le
   E  end utterance n         (payload: n, as for S)
 Replies on stdout are JSON lines: {"ready": true} once loaded, {"u": n, "partial": text} when the
-hypothesis of utterance n changed, {"u": n, "final": text} for each E, {"error": text} on failure.
+hypothesis of utterance n changed, {"u": n, "final": text} for each E, {"error": text} on failure
+({"error": text, "model": true} when the decoder refused its model files).
+While the decoder loads, its own log goes to stderr: it names each model file as it reads it, so
+when a damaged file makes it fail, or crash with no word, the parent can say which file it was.
 The parent issues the utterance ids, so a restarted recogniser answers under the parent's ids
 rather than counting again from 1 (which made every later answer belong to an older question).
 An S without an id numbers utterances on from the last one.
 Usage: pocketsphinx-stream.py HMM_DIR LM_FILE DICT_FILE
 """
 import json
+import os
 import struct
 import sys
 
@@ -23,6 +27,16 @@ PARTIAL_EVERY_BYTES = 3200  # re-read the hypothesis every 100 ms of audio
 def reply(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
+
+
+def silence_decoder_log():
+    """Sends the decoder's log (fd 2 in C) to /dev/null from now on: it writes lines for every
+    utterance. Python's own errors keep going to the parent, through a copy of the old fd 2."""
+    parent = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = os.fdopen(parent, "w", buffering=1)
 
 
 def utterance_id(payload, default):
@@ -41,12 +55,12 @@ def main():
     config.set_string("-hmm", hmm)
     config.set_string("-lm", lm)
     config.set_string("-dict", dictionary)
-    config.set_string("-logfn", "/dev/null")
     try:
         decoder = ps.Decoder(config)
-    except Exception as error:  # the C library reports bad model files this way
-        reply({"error": "cannot load the pocketsphinx model: %s" % error})
+    except Exception as error:  # the C library reports bad model files this way; its log says why
+        reply({"error": "cannot load the pocketsphinx model: %s" % error, "model": True})
         return 4
+    silence_decoder_log()
     reply({"ready": True})
 
     stdin = sys.stdin.buffer

@@ -1,5 +1,6 @@
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { checkGgufFile } from '../engines/llm/ggufFile.js';
 import { checkEspeakDataDir, checkTokens, modelDir, modelFile, onnxInfo, onnxOpsetImportCount, SherpaModelFileError } from '../engines/sherpaModelFiles.js';
 import { checkSileroVadModel } from '../engines/vad/vadModelFile.js';
 import { KioskVoiceError } from '../errors.js';
@@ -30,7 +31,7 @@ export function checkEngineFile(file: UsedModelFile, modelsDir: string): void {
       return;
     }
     case 'gguf':
-      checkGguf(modelFile(modelsDir, configured, setting, 'GGUF model'), setting);
+      checkGgufFile(modelFile(modelsDir, configured, setting, 'GGUF model'), { setting });
       return;
     case 'asrTokens':
       checkTokens(modelFile(modelsDir, configured, setting, 'tokens file'), setting, 'symbols');
@@ -49,24 +50,6 @@ export function checkEngineFile(file: UsedModelFile, modelsDir: string): void {
         throw new ModelFileCheckError(`${setting}: ${configured} is not ${path.includes('/') ? 'an executable file' : 'on PATH'}`, `install it (see \`scripts/setup.sh\`) or point ${setting} at it`);
       }
       return;
-  }
-}
-
-/** GGUF files start with the magic "GGUF"; a text file, an HTML error page or a truncated download does not. */
-function checkGguf(path: string, setting: string): void {
-  const head = Buffer.alloc(4);
-  const fd = openSync(path, 'r');
-  let read: number;
-  try {
-    read = readSync(fd, head, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (read < 4 || head.toString('latin1') !== 'GGUF') {
-    throw new ModelFileCheckError(
-      `${setting} (${path}) is not a GGUF model (it starts with ${JSON.stringify(head.subarray(0, read).toString('latin1'))})`,
-      `point ${setting} at a .gguf file; ${REFETCH}`,
-    );
   }
 }
 

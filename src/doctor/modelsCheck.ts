@@ -32,7 +32,7 @@ interface FileVerdict {
  * Every model file the configuration uses: present, of the manifest's size and sha256 where the
  * manifest pins them (an archive's files: extracted from the pinned archive), and passing the
  * engines' cheap start-up checks (ONNX parses and has an opset, the VAD is a Silero graph, a GGUF
- * has its magic, tokens parse). Any problem is a failure naming the file.
+ * header is sound and its tensors fit the file, tokens parse). Any problem is a failure naming the file.
  */
 export const modelsCheck: DoctorCheck = {
   name: 'models',

@@ -3,7 +3,7 @@ import type { KioskConfig } from '../config/schema.js';
 
 /**
  * What an engine does with a file, which decides the cheap start-up check it gets:
- * `sileroVad` (the VAD's own check), `onnx` (parses, has an opset), `gguf` (magic bytes),
+ * `sileroVad` (the VAD's own check), `onnx` (parses, has an opset), `gguf` (the header, checked as the engine does),
  * `asrTokens` (a symbol table as sherpa parses it), `espeakData` (an espeak-ng data directory),
  * `dir` / `file` (exists and is that), `executable` (found on PATH or at the path).
  */

@@ -8,7 +8,7 @@ import { runWorker, toWorkerError } from './runWorker.js';
 runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (init, send, logger) => {
   const rules = new RuleMatcher(init.dialog.rules);
   await failpointAsync('brain.load');
-  const llm = await LlamaChatEngine.load(init.llm, init.modelsDir);
+  const llm = await LlamaChatEngine.load(init.llm, init.modelsDir, { logger: logger.child({ engine: 'llama.cpp' }) });
   const inFlight = new Map<number, AbortController>();
   /** One model call at a time: preloads and replies share the context sequence. */
   let queue: Promise<void> = Promise.resolve();

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { KioskConfig } from '../../config/schema.js';
 import { KioskVoiceError } from '../../errors.js';
 import { createLogger } from '../../logging/createLogger.js';
 import type { AsrEngine } from './AsrEngine.js';
+import { PocketsphinxLoadLog, type PocketsphinxModelPaths } from './pocketsphinxLoadLog.js';
 
 /** pocketsphinx or its English model is not installed, or the recogniser failed. */
 export class PocketsphinxError extends KioskVoiceError {}
@@ -21,10 +23,21 @@ export interface PocketsphinxOptions {
 }
 
 const INSTALL_HINT = 'install it: apt-get install python3-pocketsphinx pocketsphinx-en-us';
+const REINSTALL = '`sudo apt-get install --reinstall pocketsphinx-en-us` restores Debian\'s model files';
+
+/** What each model file is, and the setting that names it. */
+const ROLES: Record<keyof PocketsphinxModelPaths, { what: string; setting: string }> = {
+  hmm: { what: 'acoustic model', setting: 'asr.pocketsphinx.hmm' },
+  lm: { what: 'language model', setting: 'asr.pocketsphinx.lm' },
+  dict: { what: 'dictionary', setting: 'asr.pocketsphinx.dict' },
+};
+
+/** The files of an acoustic model directory that the decoder cannot do without. */
+const HMM_FILES = ['mdef', 'means', 'variances', 'transition_matrices'];
 // Same relative place from src/engines/asr/ and from dist/engines/asr/.
 const SERVER_SCRIPT = fileURLToPath(new URL('../../../scripts/pocketsphinx-stream.py', import.meta.url));
 
-type Reply = { ready: true } | { error: string } | { u: number; partial: string } | { u: number; final: string };
+type Reply = { ready: true } | { error: string; model?: true } | { u: number; partial: string } | { u: number; final: string };
 
 /** A final transcript asked for and not yet answered. */
 interface PendingFinal {
@@ -71,13 +84,7 @@ export class PocketsphinxAsr implements AsrEngine {
     options: PocketsphinxOptions = {},
   ) {
     this.logger = options.logger;
-    for (const [role, path] of [
-      ['acoustic model (hmm)', config.hmm],
-      ['language model (lm)', config.lm],
-      ['dictionary (dict)', config.dict],
-    ] as const) {
-      if (!existsSync(path)) throw new PocketsphinxError(`pocketsphinx ${role} not found at ${path}`, INSTALL_HINT);
-    }
+    checkModelFiles(config);
     this.spawn();
   }
 
@@ -144,28 +151,38 @@ export class PocketsphinxAsr implements AsrEngine {
     const child = spawn(python, [SERVER_SCRIPT, hmm, lm, dict], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     child.stdin!.on('error', () => {}); // a dead child is reported through 'close'
+    const loadLog = new PocketsphinxLoadLog(this.config);
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    let failure: PocketsphinxError | undefined;
     let wasReady = false;
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      // Until ready, stderr is the decoder's log; after, only Python's own errors.
+      if (!wasReady) loadLog.line(line);
+      else stderr = (stderr + line + '\n').slice(-2000);
+    });
+    let refused: Extract<Reply, { error: string }> | undefined;
+    let startError: PocketsphinxError | undefined;
     this.loaded = new Promise((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         const reply = JSON.parse(line) as Reply;
         if ('ready' in reply) {
           wasReady = true;
           resolve();
-        } else if ('error' in reply) failure = new PocketsphinxError(`pocketsphinx: ${reply.error}`, INSTALL_HINT);
+        } else if ('error' in reply) refused = reply;
         else if ('partial' in reply) this.partial = { u: reply.u, text: reply.partial.toLowerCase(), reported: false };
         else this.settle(reply.u, reply.final);
       });
       child.once('error', (error: NodeJS.ErrnoException) => {
-        failure = new PocketsphinxError(error.code === 'ENOENT' ? `${python} is not installed` : `cannot start pocketsphinx: ${error.message}`, INSTALL_HINT);
+        startError = new PocketsphinxError(error.code === 'ENOENT' ? `${python} is not installed` : `cannot start pocketsphinx: ${error.message}`, INSTALL_HINT);
       });
       child.once('close', (code, signal) => {
         const current = this.child === child;
         if (current) this.child = undefined;
         const lastLine = stderr.trim().split('\n').at(-1) ?? '';
-        const error = failure ?? new PocketsphinxError(`pocketsphinx ${howItEnded(code, signal)}${lastLine ? `: ${lastLine}` : ''}`, INSTALL_HINT);
+        const error =
+          startError ??
+          (wasReady
+            ? new PocketsphinxError(`pocketsphinx ${howItEnded(code, signal)}${lastLine ? `: ${lastLine}` : ''}`, INSTALL_HINT)
+            : loadFailure(this.config, loadLog, refused, code, signal));
         reject(error);
         if (this.disposed || !current || !wasReady) {
           // Never loaded (not installed, bad model): no point retrying now; the next utterance tries again.
@@ -227,4 +244,62 @@ export class PocketsphinxAsr implements AsrEngine {
     header.writeUInt32LE(payload.length, 1);
     this.child?.stdin!.write(Buffer.concat([header, payload]));
   }
+}
+
+/**
+ * The model files exist and look like what the decoder takes, checked before a child is started:
+ * a missing or empty file, or an acoustic model directory without its core files, would otherwise
+ * surface as a bare "new_Decoder returned -1" or a crash.
+ */
+function checkModelFiles(paths: PocketsphinxModelPaths): void {
+  for (const role of ['hmm', 'lm', 'dict'] as const) {
+    const path = paths[role];
+    const { what, setting } = ROLES[role];
+    if (!existsSync(path)) throw new PocketsphinxError(`pocketsphinx ${what} (${setting}) not found at ${path}`, INSTALL_HINT);
+    const hint = `${REINSTALL}, or point ${setting} at a good copy`;
+    const st = statSync(path);
+    if (role === 'hmm') {
+      if (!st.isDirectory()) throw new PocketsphinxError(`pocketsphinx ${what} (${setting}) ${path} is not a directory: it is the directory that holds mdef, means, variances, …`, hint);
+      for (const name of HMM_FILES) {
+        const file = join(path, name);
+        const problem = !existsSync(file) ? 'has no' : !statSync(file).isFile() ? 'has no file' : statSync(file).size === 0 ? 'has an empty' : undefined;
+        if (problem) throw new PocketsphinxError(`pocketsphinx ${what} (${setting}) ${path} ${problem} ${name}: it is incomplete or not a pocketsphinx acoustic model`, hint);
+      }
+    } else if (!st.isFile()) {
+      throw new PocketsphinxError(`pocketsphinx ${what} (${setting}) ${path} is not a file`, hint);
+    } else if (st.size === 0) {
+      throw new PocketsphinxError(`pocketsphinx ${what} (${setting}) ${path} is empty`, hint);
+    }
+  }
+}
+
+/** Signals with which a process dies of its own fault (here: the C decoder reading a damaged file). */
+const CRASH_SIGNALS = new Set<NodeJS.Signals>(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGFPE', 'SIGILL']);
+
+/**
+ * Why a child ended before it was ready, naming the model file when the decoder's log tells
+ * which: it refused it (with the decoder's own ERROR lines), or crashed while reading it.
+ */
+function loadFailure(paths: PocketsphinxModelPaths, log: PocketsphinxLoadLog, refused: { error: string; model?: true } | undefined, code: number | null, signal: NodeJS.Signals | null): PocketsphinxError {
+  if (refused && !refused.model) return new PocketsphinxError(`pocketsphinx: ${refused.error}`, INSTALL_HINT);
+  const crashed = signal !== null && CRASH_SIGNALS.has(signal);
+  if (!refused && !crashed) {
+    const said = log.errors.length > 0 ? log.errors.join('; ') : log.lastOther;
+    return new PocketsphinxError(`pocketsphinx ${howItEnded(code, signal)} while loading its model${said ? `: ${said}` : ''}`, INSTALL_HINT);
+  }
+  const said = log.errors.length > 0 ? `: ${log.errors.join('; ')}` : '';
+  const role = log.setting;
+  if (!role) {
+    const all = (['hmm', 'lm', 'dict'] as const).map((r) => `${ROLES[r].setting} ${paths[r]}`).join(', ');
+    return new PocketsphinxError(
+      crashed ? `pocketsphinx crashed (${signal}) while loading its model files, so one of them is damaged (${all})${said}` : `pocketsphinx refused its model files (${all})${said}`,
+      `${REINSTALL}, or fix the asr.pocketsphinx.* paths`,
+    );
+  }
+  const { what, setting } = ROLES[role];
+  const file = log.file!;
+  const where = role === 'hmm' ? `${file} of its ${what} (${setting} ${paths.hmm})` : `its ${what} (${setting}) ${file}`;
+  const hint = `${REINSTALL}, or point ${setting} at a good copy`;
+  if (crashed) return new PocketsphinxError(`pocketsphinx crashed (${signal}) while reading ${where}: the file is damaged`, hint);
+  return new PocketsphinxError(`pocketsphinx cannot load ${where}${said || ': the file is damaged'}`, hint);
 }

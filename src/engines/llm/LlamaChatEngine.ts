@@ -1,14 +1,45 @@
 import { getLlama, LlamaChatSession, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import type { KioskConfig } from '../../config/schema.js';
 import { KioskVoiceError } from '../../errors.js';
+import { createLogger } from '../../logging/createLogger.js';
 import { AsyncQueue } from '../../util/AsyncQueue.js';
 import { resolveModelPath } from '../resolveModelPath.js';
+import { checkGgufFile, GgufFileError } from './ggufFile.js';
+import { LLAMA_LOG_LEVEL, LlamaCppLog, type LlamaLog } from './llamaCppLog.js';
 
 /** Share of the context after which old exchanges are dropped. */
 const COMPACT_AT = 0.6;
 
 /** The GGUF model could not be loaded. */
 export class LlmLoadError extends KioskVoiceError {}
+
+/**
+ * One Llama per thread, made at the first load and kept: a second getLlama in the same thread
+ * replaces the addon's log callback, and the old one's finalizer then switches the new one off
+ * (see LLAMA_LOG_LEVEL), so a load after a dispose would log past the logger.
+ */
+let sharedLlama: Promise<Llama> | undefined;
+/** Where the shared Llama's lines go: the log of the engine that loaded last. */
+let currentLog: LlamaCppLog | undefined;
+
+function llamaForThisThread(): Promise<Llama> {
+  // build: 'never' — a kiosk must not start compiling llama.cpp or downloading binaries.
+  sharedLlama ??= getLlama({ gpu: false, build: 'never', logLevel: LLAMA_LOG_LEVEL, logger: (level, message) => currentLog?.receive(level, message) }).catch(
+    (error: unknown) => {
+      sharedLlama = undefined;
+      throw error;
+    },
+  );
+  return sharedLlama;
+}
+
+export interface LlamaChatEngineOptions {
+  /**
+   * Receives llama.cpp's error lines, a line each (the worker's logger, so that they share its
+   * format). Defaults to an error-level JSON logger on stderr.
+   */
+  logger?: LlamaLog;
+}
 
 /**
  * A chat session on a local GGUF model through node-llama-cpp, on the CPU with an explicit thread
@@ -18,30 +49,45 @@ export class LlmLoadError extends KioskVoiceError {}
  */
 export class LlamaChatEngine {
   private constructor(
-    private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly session: LlamaChatSession,
     private readonly config: KioskConfig['llm'],
   ) {}
 
-  static async load(config: KioskConfig['llm'], modelsDir: string): Promise<LlamaChatEngine> {
+  /**
+   * Checks the GGUF file, loads it and evaluates the system prompt. Every failure is an
+   * LlmLoadError: a damaged file with the GgufFileError as its cause, a failure inside llama.cpp
+   * with the reason llama.cpp logged.
+   */
+  static async load(config: KioskConfig['llm'], modelsDir: string, options: LlamaChatEngineOptions = {}): Promise<LlamaChatEngine> {
     const modelPath = resolveModelPath(modelsDir, config.model, 'LLM model (GGUF)');
-    // build: 'never' — a kiosk must not start compiling llama.cpp or downloading binaries.
-    const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
-    let model: LlamaModel;
+    // Before node-llama-cpp reads a byte: its own header parser aborts the process on some damaged files.
+    try {
+      checkGgufFile(modelPath);
+    } catch (error) {
+      if (error instanceof GgufFileError) throw new LlmLoadError(`could not load the LLM: ${error.message}`, error.hint, { cause: error });
+      throw error;
+    }
+    const log = new LlamaCppLog(options.logger ?? createLogger('error', { bindings: { engine: 'llama.cpp' } }));
+    currentLog = log;
+    const llama = await llamaForThisThread();
+    let model: LlamaModel | undefined;
     try {
       model = await llama.loadModel({ modelPath });
+      const context = await model.createContext({ contextSize: config.contextSize, threads: config.threads });
+      const session = new LlamaChatSession({ contextSequence: context.getSequence(), systemPrompt: config.systemPrompt });
+      // Evaluate the system prompt now rather than on the first visitor's question.
+      await session.preloadPrompt('');
+      log.clearErrors();
+      return new LlamaChatEngine(model, context, session, config);
     } catch (error) {
-      await llama.dispose();
-      throw new LlmLoadError(`could not load the LLM at ${modelPath}: ${(error as Error).message}`, 'check that the file is a complete GGUF model (`kiosk-voice models verify`)');
+      const reason = (await log.reason()) ?? (error as Error).message;
+      await model?.dispose();
+      throw new LlmLoadError(`could not load the LLM at ${modelPath} (llm.model): ${reason}`, 'check that the file is a complete GGUF model of an architecture llama.cpp knows (`kiosk-voice models verify`)', {
+        cause: error,
+      });
     }
-    const context = await model.createContext({ contextSize: config.contextSize, threads: config.threads });
-    const session = new LlamaChatSession({ contextSequence: context.getSequence(), systemPrompt: config.systemPrompt });
-    const engine = new LlamaChatEngine(llama, model, context, session, config);
-    // Evaluate the system prompt now rather than on the first visitor's question.
-    await session.preloadPrompt('');
-    return engine;
   }
 
   /** Prompt tokens evaluated so far; what a reply adds to it is the prefill work it cost. */
@@ -119,10 +165,10 @@ export class LlamaChatEngine {
     this.session.setChatHistory(this.session.getChatHistory().filter((item) => item.type === 'system'));
   }
 
+  /** Frees the model and its context; the thread's Llama stays for the next load. */
   async dispose(): Promise<void> {
     this.session.dispose();
     await this.context.dispose();
     await this.model.dispose();
-    await this.llama.dispose();
   }
 }
