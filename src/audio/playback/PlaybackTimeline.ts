@@ -19,6 +19,9 @@ export class PlaybackTimeline {
 
   /** Hands `frames` to the device at `now` (ms); returns when they start playing. */
   schedule(frames: number, real: boolean, now: number): number {
+    // Drop what has finished: otherwise a speaker nobody asks for its position (replies that play
+    // out uninterrupted) keeps every block it ever played, ~100 per second of speech.
+    this.played(now);
     const start = Math.max(this.endsAt, now);
     this.blocks.push({ start, frames, real });
     this.endsAt = start + (frames * 1000) / this.sampleRate;
