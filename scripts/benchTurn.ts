@@ -24,6 +24,7 @@ import { createFakeAlsa, type FakeAlsa } from '../test/helpers/fakeAlsa.js';
 import { createFakeGpiod, type FakeGpiod } from '../test/helpers/fakeGpiod.js';
 import { cliPath } from '../test/helpers/runCli.js';
 import { sharedFile } from '../test/helpers/sharedModels.js';
+import { ScriptCleanups } from '../test/helpers/scriptCleanups.js';
 
 type Backend = 'aplay' | 'naudiodon';
 const BACKENDS: readonly Backend[] = ['aplay', 'naudiodon'];
@@ -77,7 +78,7 @@ interface Rig {
   rate: number;
 }
 
-const cleanups = new Set<() => Promise<void>>();
+const cleanups = new ScriptCleanups();
 
 async function withRig<T>(backend: Backend, mic: Int16Array, loop: boolean, config: string, body: (rig: Rig) => Promise<T>): Promise<T> {
   const alsa = await createFakeAlsa({ mics: { kmic: { audio: mic, rate: MIC_RATE, channels: 1, then: loop ? 'loop' : 'silence' } } });
@@ -479,19 +480,4 @@ async function main(): Promise<void> {
   );
 }
 
-async function cleanUpAll(): Promise<void> {
-  await Promise.allSettled([...cleanups].map((c) => c()));
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping the daemon and the fake devices`);
-    void cleanUpAll().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  progress(`bench:turn failed: ${error instanceof Error ? error.message : String(error)}`);
-  await cleanUpAll();
-  process.exitCode = 1;
-});
+cleanups.run('bench:turn', main, progress);

@@ -27,6 +27,7 @@ import { DaemonProcess, type LogLine } from '../test/helpers/daemonProcess.js';
 import { createFakeAlsa, requireTools, type FakeAlsa } from '../test/helpers/fakeAlsa.js';
 import { cliPath } from '../test/helpers/runCli.js';
 import { sharedModelsDir } from '../test/helpers/sharedModels.js';
+import { ScriptCleanups } from '../test/helpers/scriptCleanups.js';
 
 const MIC_RATE = 16000;
 /** How often /proc is read. */
@@ -252,7 +253,7 @@ async function until(reader: LogReader, alive: () => boolean, check: () => boole
   }
 }
 
-const cleanups = new Set<() => Promise<void>>();
+const cleanups = new ScriptCleanups();
 
 async function soak(options: SoakOptions): Promise<SoakReport> {
   const warmUpTurns = options.warmUp ?? Math.max(20, Math.round(options.turns * 0.1));
@@ -391,19 +392,4 @@ async function main(): Promise<void> {
   process.exitCode = report.pass ? 0 : 1;
 }
 
-async function cleanUpAll(): Promise<void> {
-  await Promise.allSettled([...cleanups].map((c) => c()));
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping the daemon and the fake devices`);
-    void cleanUpAll().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  progress(`soak failed: ${error instanceof Error ? error.message : String(error)}`);
-  await cleanUpAll();
-  process.exitCode = 1;
-});
+cleanups.run('soak', main, progress);

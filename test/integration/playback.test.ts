@@ -7,6 +7,7 @@ import { createAudioSink, type PlaybackSink } from '../../src/audio/playback/cre
 import { NaudiodonSink } from '../../src/audio/playback/NaudiodonSink.js';
 import { PlaybackDeviceError } from '../../src/audio/playback/PlaybackDeviceError.js';
 import { playbackSchema } from '../../src/config/schema.js';
+import { indexOfSequence, noise } from '../helpers/pcmSignals.js';
 import { createFakeSpeaker } from '../helpers/fakeSpeaker.js';
 
 // Real aplay and real PortAudio playing into ALSA's file plugin (a fake speaker in a temp HOME).
@@ -32,25 +33,7 @@ function locate(heard: Int16Array, expected: Int16Array): number {
   return start < 0 ? -1 : start - first;
 }
 
-/** Where `needle` first occurs in `haystack`, or -1. */
-function indexOfSequence(haystack: Int16Array, needle: Int16Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
 
-/** Deterministic white noise at 0.3 of full scale: no stretch of it repeats. */
-function noise(seconds: number, seed = 1): Int16Array {
-  const out = new Int16Array(Math.round(seconds * RATE));
-  let x = seed;
-  for (let i = 0; i < out.length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = Math.round(((x / 2 ** 32) * 2 - 1) * 0.3 * 32767);
-  }
-  return out;
-}
 
 function frequency(samples: Int16Array): number {
   let crossings = 0;
@@ -190,7 +173,7 @@ describe.each(backends)('$name sink into the fake speaker', ({ name, open }) => 
   it('replaces a player that dies mid-audio at once: the rest plays on a new one, nothing is lost or reported', async () => {
     const sink = await open();
     // Noise, not a tone: every stretch of it is unique, so where the new player took over is exact.
-    const audio = noise(2);
+    const audio = noise(2, RATE);
     const writtenAt = performance.now();
     sink.write(audio);
     sink.write(new Int16Array(RATE * 0.3));

@@ -9,6 +9,7 @@ import { NaudiodonSink } from '../../src/audio/playback/NaudiodonSink.js';
 import { PlaybackDeviceError } from '../../src/audio/playback/PlaybackDeviceError.js';
 import { loadWavForPipeline } from '../../src/audio/toPipelineAudio.js';
 import { PlaybackLedger } from '../../src/turn/PlaybackLedger.js';
+import { indexOfSequence, noise } from '../helpers/pcmSignals.js';
 import { DaemonProcess, type LogLine } from '../helpers/daemonProcess.js';
 import { createFakeAlsa, type FakeAlsa } from '../helpers/fakeAlsa.js';
 import { createFakeSpeaker } from '../helpers/fakeSpeaker.js';
@@ -25,25 +26,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The process-wide monotonic clock the daemon stamps its marks and states with (CLOCK_MONOTONIC). */
 const monotonic = () => Number(process.hrtime.bigint()) / 1e6;
 
-/** Deterministic white noise at 0.3 of full scale: no stretch of it repeats, so what played is exact. */
-function noise(seconds: number, seed: number): Int16Array {
-  const out = new Int16Array(Math.round(seconds * RATE));
-  let x = seed;
-  for (let i = 0; i < out.length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = Math.round(((x / 2 ** 32) * 2 - 1) * 0.3 * 32767);
-  }
-  return out;
-}
 
-/** Where `needle` first occurs in `haystack`, or -1. */
-function indexOfSequence(haystack: Int16Array, needle: Int16Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
 
 /** The speaker file holds `audio`, sample for sample, somewhere. */
 function expectHolds(heard: Int16Array, audio: Int16Array): void {
@@ -105,7 +88,7 @@ describe.each(backends)('$name sink when its player fails', ({ name, open, unwri
   async function playing(logger: pino.Logger): Promise<{ sink: Sink; ledger: PlaybackLedger }> {
     const sink = await open(logger);
     const ledger = new PlaybackLedger(sink);
-    ledger.write(noise(0.2, 9));
+    ledger.write(noise(0.2, RATE, 9));
     ledger.write(new Int16Array(RATE * 0.2));
     await ledger.drain();
     return { sink, ledger };
@@ -118,7 +101,7 @@ describe.each(backends)('$name sink when its player fails', ({ name, open, unwri
     process.kill(pid, 'SIGKILL');
     await log.waitFor(isFailure, 'the dead player');
 
-    const audio = noise(0.5, 2);
+    const audio = noise(0.5, RATE, 2);
     const writtenAt = monotonic();
     let startedAt: number | undefined;
     ledger.write(audio, (at) => (startedAt = at));
@@ -151,7 +134,7 @@ describe.each(backends)('$name sink when its player fails', ({ name, open, unwri
       await sleep(300);
       // aplay waits on its input: it is still there, and will die on the next audio.
       expect(existsSync(`/proc/${pid}`)).toBe(true);
-      const audio = noise(0.5, 3);
+      const audio = noise(0.5, RATE, 3);
       sink.write(audio);
       sink.write(new Int16Array(RATE * 0.3));
       await expect(sink.drain()).resolves.toBeUndefined();
@@ -174,7 +157,7 @@ describe.each(backends)('$name sink when its player fails', ({ name, open, unwri
 
     const rejectedAt: number[] = [];
     for (let i = 0; i < 3; i++) {
-      sink.write(noise(0.3, 10 + i));
+      sink.write(noise(0.3, RATE, 10 + i));
       sink.write(new Int16Array(RATE * 0.2));
       const error = await sink.drain().then(
         () => undefined,
@@ -193,7 +176,7 @@ describe.each(backends)('$name sink when its player fails', ({ name, open, unwri
     expect(log.lines.filter(isBack)).toHaveLength(0);
 
     rmSync(fake.speaker, { recursive: true });
-    const audio = noise(0.5, 4);
+    const audio = noise(0.5, RATE, 4);
     sink.write(audio);
     sink.write(new Int16Array(RATE * 0.3));
     await expect(sink.drain()).resolves.toBeUndefined();
@@ -210,7 +193,7 @@ describe.each(backends)('$name sink when its player fails', ({ name, open, unwri
     const { sink } = await playing(log.logger);
     process.kill(sink.pid!, 'SIGKILL');
     await log.waitFor(isFailure, 'the killed player');
-    const audio = noise(1, 5);
+    const audio = noise(1, RATE, 5);
     const before = sink.position();
     sink.write(audio);
     const stoppedAt = performance.now();
