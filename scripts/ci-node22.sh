@@ -33,6 +33,9 @@ mirror="${KIOSK_MODELS_MIRROR:-../shared/models}"
 mirror="$(cd "$mirror" && pwd)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/kiosk-voice-node22.XXXXXX")"
+# Some tests run a command as `nobody` (doctor's permission checks), which must reach this Node and
+# the copied tree; mktemp makes the folder 0700.
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
 timings=()
