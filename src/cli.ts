@@ -2,11 +2,14 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { KioskVoiceError } from './errors.js';
+import { registerAppointmentsCommand } from './cli/appointmentsCommand.js';
 import { registerBenchCommand } from './cli/benchCommand.js';
 import { registerCaptureBenchCommand } from './cli/captureBenchCommand.js';
 import { registerDemoCommand } from './cli/demoCommand.js';
 import { registerDevicesCommand } from './cli/devicesCommand.js';
 import { registerDoctorCommand } from './cli/doctorCommand.js';
+import { registerGapsCommand } from './cli/gapsCommand.js';
+import { registerLeadsCommand } from './cli/leadsCommand.js';
 import { registerModelsCommand } from './cli/modelsCommand.js';
 import { registerRunCommand } from './cli/runCommand.js';
 
@@ -34,6 +37,9 @@ registerBenchCommand(program);
 registerCaptureBenchCommand(program);
 registerDevicesCommand(program);
 registerDoctorCommand(program);
+registerAppointmentsCommand(program);
+registerLeadsCommand(program);
+registerGapsCommand(program);
 
 process.on('unhandledRejection', reportAndExit);
 // `kiosk-voice … | head` closes our stdout early: that is the reader's choice, not an error.
