@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { siteSchema, storageSchema } from './siteSchema.js';
 
 /**
  * The one place where every setting is declared with its type, default and allowed values.
@@ -200,10 +201,18 @@ export const ruleSchema = z.strictObject({
 });
 
 export const dialogSchema = z.strictObject({
-  rules: z.array(ruleSchema).max(500).default([
-    { match: ['opening hours', 'open today', 'when are you open'], reply: 'We are open from 9 am to 5:30 pm, Monday to Friday.' },
-    { match: ['book an appointment', 'make an appointment'], reply: 'Sure. Please tell me the day and time you would like, and I will note it for the front desk.' },
-  ]),
+  /**
+   * Exact answers: a phrase contained in the transcript → a fixed reply. Checked before the site's
+   * intents (hours, FAQ, booking…), so an operator can always override one.
+   */
+  rules: z.array(ruleSchema).max(500).default([]),
+  /**
+   * How the language model uses the front-desk tools (free slots, booking, messages, FAQ…):
+   * `functions` lets an instruct model call them while it answers (node-llama-cpp function
+   * calling); `grammar` makes every question the rules do not answer one grammar-forced tool call,
+   * for models too small to call functions; `off` lets the model only talk.
+   */
+  llmTools: z.enum(['functions', 'grammar', 'off']).default('functions'),
   /** Spoken when the model fails or is too slow, so a visitor is never left in silence. */
   fallbackReply: reply.default("Sorry, I can't answer that right now. Please ask at the front desk."),
   /** Spoken when speech was heard but no words were recognised. */
@@ -419,6 +428,9 @@ const configShape = z.strictObject({
   dialog: dialogSchema.prefault({}),
   turn: turnSchema.prefault({}),
   hw: hwSchema.prefault({}),
+  /** The front desk: hours, services, FAQ, guides (src/config/siteSchema.ts). */
+  site: siteSchema.prefault({}),
+  storage: storageSchema.prefault({}),
 });
 
 /** Every setting, each checked on its own and then against the settings it must agree with. */

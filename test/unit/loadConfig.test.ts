@@ -18,7 +18,8 @@ describe('loadConfig', () => {
     expect(config.vad.threshold).toBe(0.5);
     expect(config.asr.backend).toBe('pocketsphinx');
     expect(config.llm.threads).toBe(2);
-    expect(config.dialog.rules.length).toBeGreaterThan(0);
+    expect(config.dialog.rules).toEqual([]);
+    expect(config.site.name).toBe('the front desk');
   });
 
   it('layers base (model set tuning) < file < layers (model set files) < environment < flags', () => {

@@ -1,4 +1,13 @@
-import { getLlama, LlamaChatSession, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import {
+  getLlama,
+  LlamaChatSession,
+  type ChatSessionModelFunctions,
+  type GbnfJsonSchema,
+  type Llama,
+  type LlamaContext,
+  type LlamaGrammar,
+  type LlamaModel,
+} from 'node-llama-cpp';
 import type { KioskConfig } from '../../config/schema.js';
 import { KioskVoiceError } from '../../errors.js';
 import { createLogger } from '../../logging/createLogger.js';
@@ -10,8 +19,30 @@ import { LLAMA_LOG_LEVEL, LlamaCppLog, type LlamaLog } from './llamaCppLog.js';
 /** Share of the context after which old exchanges are dropped. */
 const COMPACT_AT = 0.6;
 
+/**
+ * Tokens a grammar-constrained tool call may take. Its strings are bounded by the schema, so this
+ * is a guard against a schema with long fields, not the usual length of a call (~50 tokens).
+ */
+const TOOL_CALL_MAX_TOKENS = 512;
+
 /** The GGUF model could not be loaded. */
 export class LlmLoadError extends KioskVoiceError {}
+
+/** A grammar made from a JSON schema; its parser also checks the output against the schema. */
+type JsonGrammar = LlamaGrammar & { parse(json: string): unknown };
+
+/** A grammar-constrained call ended before its JSON was complete (the token limit, or the context). */
+export class LlmToolCallError extends KioskVoiceError {}
+
+export interface LlmReplyOptions {
+  /**
+   * Functions the model may call while it answers (node-llama-cpp function calling). Their results
+   * go back to the model, and its text after them is what is streamed. Pass the same set to
+   * `preload` and `compactIfNeeded`: the functions are documented in the context's system part,
+   * so a different set means evaluating that part again.
+   */
+  functions?: ChatSessionModelFunctions;
+}
 
 /**
  * One Llama per thread, made at the first load and kept: a second getLlama in the same thread
@@ -54,6 +85,9 @@ export class LlamaChatEngine {
     private readonly session: LlamaChatSession,
     private readonly config: KioskConfig['llm'],
   ) {}
+
+  /** Grammars made from JSON schemas, by schema object: making one costs a grammar compilation. */
+  private readonly grammars = new WeakMap<object, Promise<JsonGrammar>>();
 
   /**
    * Checks the GGUF file, loads it and evaluates the system prompt. Every failure is an
@@ -101,18 +135,20 @@ export class LlamaChatEngine {
   }
 
   /** Evaluates the start of a user turn ahead of time. Safe to call repeatedly with longer text. */
-  async preload(partialText: string): Promise<void> {
-    await this.session.preloadPrompt(partialText);
+  async preload(partialText: string, options: LlmReplyOptions = {}): Promise<void> {
+    await this.session.preloadPrompt(partialText, functionOptions(options));
   }
 
   /**
    * Streams the reply to `text`. Aborting `signal` stops generation at the next token and ends the
-   * iteration quietly.
+   * iteration quietly. With `options.functions` the model may call them first; only its text is
+   * streamed, never the calls.
    */
-  reply(text: string, signal: AbortSignal): AsyncIterable<string> {
+  reply(text: string, signal: AbortSignal, options: LlmReplyOptions = {}): AsyncIterable<string> {
     const queue = new AsyncQueue<string>();
     this.session
       .prompt(text, {
+        ...functionOptions(options),
         maxTokens: this.config.maxTokens,
         temperature: this.config.temperature,
         signal,
@@ -131,13 +167,13 @@ export class LlamaChatEngine {
    * `historyTurns` exchanges and evaluates them now. Otherwise node-llama-cpp would compress the
    * history when the context overflows — in the middle of a visitor's question.
    */
-  async compactIfNeeded(): Promise<boolean> {
+  async compactIfNeeded(options: LlmReplyOptions = {}): Promise<boolean> {
     if (this.session.sequence.nextTokenIndex < COMPACT_AT * this.context.contextSize) return false;
     const history = this.session.getChatHistory();
     const exchanges = history.filter((item) => item.type !== 'system');
     const keep = this.config.historyTurns * 2;
     this.session.setChatHistory([...history.filter((item) => item.type === 'system'), ...(keep > 0 ? exchanges.slice(-keep) : [])]);
-    await this.session.preloadPrompt('');
+    await this.session.preloadPrompt('', functionOptions(options));
     return true;
   }
 
@@ -150,6 +186,45 @@ export class LlamaChatEngine {
     const last = history.at(-1);
     if (last?.type !== 'model') return;
     this.session.setChatHistory([...history.slice(0, -1), { ...last, response: [heardText] }]);
+  }
+
+  /**
+   * Asks the model for one JSON value that fits `schema`, generated under a grammar made from it,
+   * so that even a tiny model can only write a value of that shape (the caller still validates
+   * the values). `instruction` is the user turn. Greedy sampling: a tool call should not be a
+   * dice roll. The exchange is not kept in the conversation — the caller records what was said
+   * with `addExchange`. Resolves to undefined when `signal` aborted it; throws LlmToolCallError
+   * when the output stopped before the JSON was complete.
+   */
+  async callTool(instruction: string, schema: GbnfJsonSchema, signal: AbortSignal): Promise<unknown> {
+    let grammar = this.grammars.get(schema);
+    if (!grammar) {
+      // node-llama-cpp infers a narrow type from a literal schema; this one is only known at run time.
+      grammar = this.model.llama.createGrammarForJsonSchema<GbnfJsonSchema, Record<any, any>>(schema) as Promise<JsonGrammar>;
+      grammar.catch(() => this.grammars.delete(schema));
+      this.grammars.set(schema, grammar);
+    }
+    const jsonGrammar = await grammar;
+    const history = this.session.getChatHistory();
+    try {
+      const output = await this.session.prompt(instruction, { grammar: jsonGrammar, maxTokens: TOOL_CALL_MAX_TOKENS, temperature: 0, signal, stopOnAbortSignal: true });
+      if (signal.aborted) return undefined;
+      try {
+        return jsonGrammar.parse(output);
+      } catch (error) {
+        throw new LlmToolCallError(`the model's tool call is not complete JSON: ${(error as Error).message}`, 'give tool parameters shorter maximum lengths, or use a larger llm.contextSize', { cause: error });
+      }
+    } finally {
+      this.session.setChatHistory(history);
+    }
+  }
+
+  /**
+   * Adds an exchange the model did not write itself (a tool's spoken result, a rule's answer) to
+   * the conversation, so that its next reply knows what the visitor was told.
+   */
+  addExchange(userText: string, spokenReply: string): void {
+    this.session.setChatHistory([...this.session.getChatHistory(), { type: 'user', text: userText }, { type: 'model', response: [spokenReply] }]);
   }
 
   /** The model's side of the conversation so far, oldest first (for tests and diagnostics). */
@@ -171,4 +246,9 @@ export class LlamaChatEngine {
     await this.context.dispose();
     await this.model.dispose();
   }
+}
+
+/** node-llama-cpp's function options, only when there are functions: an empty set still changes the prompt. */
+function functionOptions(options: LlmReplyOptions): { functions?: ChatSessionModelFunctions; documentFunctionParams?: boolean } {
+  return options.functions && Object.keys(options.functions).length > 0 ? { functions: options.functions, documentFunctionParams: true } : {};
 }
