@@ -6,17 +6,21 @@
 
 export type AppointmentStatus = 'booked' | 'cancelled';
 
-export interface Appointment {
-  id: number;
-  /** Short, spoken to the visitor ("K 4 7"); unique; the key to reschedule or cancel. */
-  reference: string;
+/** Which resource an appointment takes, for what, and when. */
+export interface AppointmentSlot {
   serviceId: string;
   resourceId: string;
-  /** Start and end of the appointment itself; the resource is also blocked for `blockedUntilUtc` (end + buffer). */
+  /** Start and end of the appointment itself; the resource is also blocked until `blockedUntilUtc` (end + buffer). */
   startUtc: string;
   endUtc: string;
   blockedUntilUtc: string;
   timezone: string;
+}
+
+export interface Appointment extends AppointmentSlot {
+  id: number;
+  /** Short, spoken to the visitor ("K 4 7"); unique; the key to reschedule or cancel. */
+  reference: string;
   visitorName: string | null;
   contact: string | null;
   status: AppointmentStatus;
@@ -37,13 +41,7 @@ export interface AppointmentEvent {
   replacedBy: number | null;
 }
 
-export interface NewAppointment {
-  serviceId: string;
-  resourceId: string;
-  startUtc: string;
-  endUtc: string;
-  blockedUntilUtc: string;
-  timezone: string;
+export interface NewAppointment extends AppointmentSlot {
   visitorName?: string | null;
   contact?: string | null;
 }
