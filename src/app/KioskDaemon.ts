@@ -5,6 +5,7 @@ import { LiveCapture } from '../audio/capture/LiveCapture.js';
 import { loadEarcons } from '../audio/earcons.js';
 import { createAudioSink, type PlaybackSink } from '../audio/playback/createAudioSink.js';
 import type { KioskConfig } from '../config/schema.js';
+import type { FrontDeskEvent } from '../dialog/FrontDeskEvent.js';
 import { KioskVoiceError } from '../errors.js';
 import { TurnHardware } from '../hw/TurnHardware.js';
 import type { Logger } from '../logging/createLogger.js';
@@ -23,6 +24,8 @@ export interface KioskDaemonOptions {
   config: KioskConfig;
   /** Absolute models directory. */
   modelsDir: string;
+  /** The front desk's database file (absolute), see resolveStoragePath. */
+  storagePath: string;
   logger: Logger;
   /** Environment for the audio and GPIO child processes. Defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
@@ -44,6 +47,8 @@ interface KioskDaemonEvents {
   /** The daemon cannot go on (an engine keeps crashing); the service should exit and be restarted. */
   fatal: [Error];
   turn: [Turn];
+  /** A business event of the front desk (a handoff, a booking…), for extensions such as MQTT. */
+  frontDesk: [{ turnId: number; event: FrontDeskEvent }];
 }
 
 /** `stop()` was called before `start()` finished; what had started is stopped. */
@@ -70,12 +75,14 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
   private turns = 0;
   private lastTurn: DaemonHealth['lastTurn'];
   private micGate = false;
+  private handoffLedTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KioskDaemonOptions) {
     super();
-    const { config, modelsDir, logger } = options;
-    this.engines = new Engines({ config, modelsDir, logger });
+    const { config, modelsDir, storagePath, logger } = options;
+    this.engines = new Engines({ config, modelsDir, storagePath, logger });
     this.engines.on('fatal', (error) => this.emit('fatal', error));
+    this.engines.brain.on('frontDesk', (raised) => this.onFrontDesk(raised.turnId, raised.event));
     this.capture = new LiveCapture(config.audio.capture, { logger, env: options.env });
     this.capture.on('health', (health) => logger.info(health, 'capture state'));
   }
@@ -184,6 +191,7 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
   }
 
   private async stopParts(): Promise<void> {
+    clearTimeout(this.handoffLedTimer);
     await this.hardware?.detach();
     await this.controller?.stop();
     await this.capture.close();
@@ -229,6 +237,24 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
       mode = fallback;
     }
     return mode;
+  }
+
+  /**
+   * Handoffs show on the LEDs for `site.handoff.ledMinutes` so that staff passing by see the kiosk
+   * called for them; every event is logged (what staff need is in it) and passed on.
+   */
+  private onFrontDesk(turnId: number, event: FrontDeskEvent): void {
+    const { logger, config } = this.options;
+    if (event.type === 'handoff') {
+      logger.warn({ turnId, ...event }, `visitor needs a person (${event.reason}, ${event.urgency}): ${event.summary}`);
+      this.hardware?.setHandoffWaiting(true);
+      clearTimeout(this.handoffLedTimer);
+      this.handoffLedTimer = setTimeout(() => this.hardware?.setHandoffWaiting(false), config.site.handoff.ledMinutes * 60_000);
+      this.handoffLedTimer.unref();
+    } else {
+      logger.info({ turnId, ...event }, `front desk: ${event.type}`);
+    }
+    this.emit('frontDesk', { turnId, event });
   }
 
   private onTurn(turn: Turn): void {

@@ -1,6 +1,7 @@
 import { PcmBufferSource } from '../audio/PcmBufferSource.js';
 import { WavFileSink } from '../audio/WavFileSink.js';
 import type { KioskConfig } from '../config/schema.js';
+import type { FrontDeskEvent } from '../dialog/FrontDeskEvent.js';
 import type { Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
 import { FixedPrompts } from '../turn/FixedPrompts.js';
@@ -13,6 +14,8 @@ import { fixedPromptTexts } from './fixedPromptTexts.js';
 export interface FileConversationOptions {
   config: KioskConfig;
   modelsDir: string;
+  /** The front desk's database file (absolute) or `:memory:`. */
+  storagePath: string;
   logger: Logger;
   /** 16 kHz mono speech. */
   samples: Int16Array;
@@ -27,6 +30,8 @@ export interface FileConversationOptions {
 
 export interface FileConversation {
   turns: Turn[];
+  /** The business events the dialog raised (bookings, handoffs…), in order, with their turn. */
+  frontDesk: { turnId: number; event: FrontDeskEvent }[];
   sink: WavFileSink;
   loadMs: LoadTimes;
   /** When the audio started, on the monotonic clock; marks are reported relative to it. */
@@ -43,8 +48,10 @@ const PAUSE_BETWEEN_REPLIES_SECONDS = 0.4;
  * by the next utterance's processing.
  */
 export async function runFileConversation(options: FileConversationOptions): Promise<FileConversation> {
-  const { config, modelsDir, logger, samples, realtime = false, pacedPlayback = realtime, streaming = true } = options;
-  const engines = new Engines({ config, modelsDir, logger });
+  const { config, modelsDir, storagePath, logger, samples, realtime = false, pacedPlayback = realtime, streaming = true } = options;
+  const engines = new Engines({ config, modelsDir, storagePath, logger });
+  const frontDesk: FileConversation['frontDesk'] = [];
+  engines.brain.on('frontDesk', (raised) => frontDesk.push(raised));
   let controller: TurnController | undefined;
   try {
     const loadMs = await engines.start();
@@ -85,7 +92,7 @@ export async function runFileConversation(options: FileConversationOptions): Pro
     }
     await engines.ears.endUtterance();
     await controller.whenSettled();
-    return { turns, sink, loadMs, startedAt };
+    return { turns, frontDesk, sink, loadMs, startedAt };
   } finally {
     await controller?.stop();
     await engines.stop();

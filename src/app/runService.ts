@@ -7,6 +7,7 @@ import { SystemdNotifier } from '../system/SystemdNotifier.js';
 import { KioskDaemon } from './KioskDaemon.js';
 import { statusLine } from './pipelineProblems.js';
 import { ServiceWatchdog } from './ServiceWatchdog.js';
+import { resolveStoragePath } from '../storage/resolveStoragePath.js';
 
 export interface RunServiceOptions {
   config: KioskConfig;
@@ -34,7 +35,8 @@ export async function runService(options: RunServiceOptions): Promise<{ code: nu
   const { config, modelsDir, logger } = options;
   const env = options.env ?? process.env;
   const notifier = SystemdNotifier.fromEnvironment(env, logger);
-  const daemon = new KioskDaemon({ config, modelsDir, logger, env });
+  const storagePath = resolveStoragePath(config.storage, env);
+  const daemon = new KioskDaemon({ config, modelsDir, storagePath, logger, env });
   const offLevels = onLogLevelSignals(logger, config.logLevel, (level) => daemon.setLogLevel(level));
 
   let watchdog: ServiceWatchdog | undefined;

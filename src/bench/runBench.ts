@@ -77,6 +77,8 @@ function summarise(turns: Turn[]): ModeResult {
       asrFinalToFirstAudio: stat(({ turn }) => span(turn, 'asrFinal', 'playbackStart')),
       endOfSpeechToFirstAudio: stat(({ l }) => l.endOfSpeechToFirstAudio),
       glue: stat(({ l }) => l.glue),
+      // The front desk's fast path (target ≤ 20 ms): final transcript → first phrase handed to TTS.
+      ruleFinalToFirstPhrase: stat(({ turn }) => (turn.path === 'rule' ? span(turn, 'asrFinal', 'firstPhrase') : undefined)),
     },
     glueShare: glue / total,
     multiSentence: {
@@ -99,7 +101,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     logger.info({ mode }, 'bench: running');
     // Audio at the live rate, as a recogniser that runs beside us needs it; replies are not played
     // out in real time, so a long answer does not hold the next question in a queue.
-    const { turns } = await runFileConversation({ config, modelsDir, logger, samples, realtime: true, pacedPlayback: false, streaming: mode === 'streaming' });
+    const { turns } = await runFileConversation({ config, modelsDir, storagePath: ':memory:', logger, samples, realtime: true, pacedPlayback: false, streaming: mode === 'streaming' });
     modes[mode] = summarise(turns.slice(1));
   }
   return {

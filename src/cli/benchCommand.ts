@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { loadWavForPipeline } from '../audio/toPipelineAudio.js';
 import { runBench, type BenchResult, type ModeResult } from '../bench/runBench.js';
+import { exampleSite } from '../config/exampleSite.js';
 import { createLogger } from '../logging/createLogger.js';
 import { resolveRuntimeConfig } from './resolveRuntimeConfig.js';
 
@@ -26,6 +27,7 @@ const STAGE_LABELS: [string, string][] = [
   ['asrFinalToFirstAudio', 'ASR final → first audio'],
   ['endOfSpeechToFirstAudio', 'end of speech → first audio'],
   ['glue', 'glue (not engine compute)'],
+  ['ruleFinalToFirstPhrase', 'front-desk rules: final → first phrase'],
 ];
 
 const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1).padStart(9) : '        –');
@@ -42,6 +44,7 @@ function table(result: BenchResult): string {
     '',
     `turns measured: streaming ${result.streaming.turns} (${paths(result.streaming)}), whole reply ${result.wholeReply.turns} (${paths(result.wholeReply)}); first turn of each dropped as warm-up`,
     `glue: ${(result.streaming.glueShare * 100).toFixed(2)} % of end of speech → first audio (target ≤ 10 %)`,
+    `front-desk rules path, final transcript → first phrase handed to TTS: p50 ${result.streaming.stages.ruleFinalToFirstPhrase!.p50.toFixed(1)} ms, p95 ${result.streaming.stages.ruleFinalToFirstPhrase!.p95.toFixed(1)} ms (target ≤ 20 ms)`,
     `multi-sentence replies (streaming ${result.streaming.multiSentence.turns}, whole ${result.wholeReply.multiSentence.turns} turns), p50 ASR final → first audio: streaming ${result.streaming.multiSentence.p50.toFixed(1)} ms, whole reply ${result.wholeReply.multiSentence.p50.toFixed(1)} ms`,
     `streaming / whole reply for multi-sentence replies: ${result.replyRatio.toFixed(2)} (target ≤ 0.5)`,
     `streaming / whole reply, p50 end of speech → first audio: ${result.endToEndRatio.toFixed(2)} (includes VAD hangover and ASR, which streaming the reply cannot shorten)`,
@@ -71,7 +74,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--json', 'print the figures as JSON')
     .action(async (options: BenchCliOptions, command: Command) => {
       const { logLevel } = command.optsWithGlobals<{ logLevel?: string }>();
-      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel, defaults: { logLevel: 'warn' } });
+      // Without a config file the front desk is the example clinic, as in the demo.
+      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel, defaults: { logLevel: 'warn', ...(options.config ? {} : { site: exampleSite() }) } });
       const logger = createLogger(config.logLevel);
       const parts = await Promise.all(options.input.map((path) => loadWavForPipeline(resolve(path))));
       const samples = new Int16Array(parts.reduce((n, p) => n + p.samples.length, 0));

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadWavForPipeline } from '../audio/toPipelineAudio.js';
+import { EXAMPLE_CONFIG_FILE, exampleSite } from '../config/exampleSite.js';
+import { resolveStoragePath } from '../storage/resolveStoragePath.js';
 import { createLogger } from '../logging/createLogger.js';
+import type { FrontDeskEvent } from '../dialog/FrontDeskEvent.js';
 import { MARK_ORDER, turnLatencies, type Turn } from '../turn/Turn.js';
 import { runFileConversation } from '../app/runFileConversation.js';
 import { resolveRuntimeConfig } from './resolveRuntimeConfig.js';
@@ -34,6 +37,8 @@ export function turnReport(turn: Turn, startedAt: number) {
     ...(turn.outcome && turn.outcome !== 'answered' ? { outcome: turn.outcome } : {}),
     ...(turn.speechSamples ? { speechSeconds: turn.speechSamples.map((s) => Math.round(s / 16) / 1000) } : {}),
     ...(turn.problem ? { problem: turn.problem } : {}),
+    // The session's first reply starts with the disclosure ("I'm an automated assistant").
+    ...(turn.marks.disclosed !== undefined ? { disclosedAt: round(turn.marks.disclosed - startedAt) } : {}),
     marks,
     latencyMs: Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, round(v)])),
     computeMs: { ...Object.fromEntries(Object.entries(turn.compute).map(([k, v]) => [k, round(v)])), glue: round(glue) },
@@ -50,13 +55,28 @@ function describeTurn(index: number, turn: Turn): string {
   ].join('\n');
 }
 
+function describeFrontDeskEvent(event: FrontDeskEvent): string {
+  switch (event.type) {
+    case 'appointment':
+      return `appointment ${event.action} ${event.reference} (${event.serviceId}, ${event.startUtc})`;
+    case 'handoff':
+      return `handoff (${event.reason}, ${event.urgency}${event.staffAvailable ? '' : ', nobody on duty'}): ${event.summary}`;
+    case 'lead':
+      return `lead #${event.id} score ${event.score} → ${event.outcome}`;
+    case 'message':
+      return `message #${event.id} taken`;
+    case 'knowledgeGap':
+      return `not answered by the site's facts: "${event.question}"`;
+  }
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('answer the questions spoken in a WAV file; the spoken replies go to another WAV file')
     .requiredOption('-i, --input <wav>', 'recorded speech: any PCM WAV (8–32 bit int or float, any rate, any channels)')
     .option('-o, --output <wav>', 'where the spoken replies go', 'reply.wav')
-    .option('-c, --config <file>', 'YAML or JSON config file')
+    .option('-c, --config <file>', `YAML or JSON config file (default: the example site of ${EXAMPLE_CONFIG_FILE}, nothing stored)`)
     .option('-m, --models <set>', 'model set from models/manifest.json (`test` runs on the small CI models)')
     .option('--models-dir <dir>', 'where the model files are (default: config models.dir, "models")')
     .option('--json', 'print one JSON report on stdout (logs stay on stderr)')
@@ -64,13 +84,18 @@ export function registerDemoCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExample:\n  kiosk-voice demo --models test --input question.wav --output reply.wav\n' +
+        '\nWithout --config the front desk is the example clinic (systemd/config.example.yaml) and bookings\n' +
+        'last only for the run; a --config with storage.path keeps them in that database between runs.\n' +
         '\nLatencies are measured on the audio clock: "end of speech" is the last voiced sample, so the\n' +
         'figures mean the same with or without --realtime.',
     )
     .action(async (options: DemoOptions, command: Command) => {
       const { logLevel } = command.optsWithGlobals<{ logLevel?: string }>();
-      // A person is reading the terminal: only warnings unless asked for more.
-      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel, defaults: { logLevel: 'warn' } });
+      // A person is reading the terminal: only warnings unless asked for more. Without a config
+      // file the example clinic is the front desk, so there is something to talk to.
+      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel, defaults: { logLevel: 'warn', ...(options.config ? {} : { site: exampleSite() }) } });
+      // Nothing is kept between runs unless a config names a database (storage.path).
+      const storagePath = config.storage.path === undefined ? ':memory:' : resolveStoragePath(config.storage);
       const logger = createLogger(config.logLevel);
       const { samples, source } = await loadWavForPipeline(options.input);
       logger.info({ input: options.input, ...source }, 'input loaded');
@@ -78,6 +103,7 @@ export function registerDemoCommand(program: Command): void {
       const conversation = await runFileConversation({
         config,
         modelsDir,
+        storagePath,
         logger,
         samples,
         realtime: options.realtime ?? false,
@@ -90,6 +116,8 @@ export function registerDemoCommand(program: Command): void {
       if (options.json) {
         const report = {
           turns: conversation.turns.map((t) => turnReport(t, conversation.startedAt)),
+          frontDesk: conversation.frontDesk,
+          storage: storagePath,
           output,
           input: { path: resolve(options.input), ...source },
           loadMs: conversation.loadMs,
@@ -97,6 +125,7 @@ export function registerDemoCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(report)}\n`);
       } else {
         if (conversation.turns.length === 0) process.stdout.write('no speech found in the input\n');
+        for (const { event } of conversation.frontDesk) process.stdout.write(`front desk: ${describeFrontDeskEvent(event)}\n`);
         process.stdout.write(`replies written to ${output}\n`);
       }
     });

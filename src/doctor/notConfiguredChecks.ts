@@ -17,6 +17,3 @@ function notConfigured(name: string, what: string): DoctorCheck {
 
 /** MQTT telemetry and management: there is no `mqtt:` section in the configuration yet. */
 export const mqttCheck = notConfigured('mqtt', 'the configuration has no mqtt section');
-
-/** The SQLite database of the front-desk dialog: this version keeps none. */
-export const databaseCheck = notConfigured('database', 'the configuration has no database; this version keeps no SQLite state');

@@ -43,6 +43,17 @@ export const LED_PATTERNS: Readonly<Record<TurnState, LedPattern>> = {
   error: { name: 'fast blink (8 Hz)', status: FAST, rgb: { color: RED, blink: FAST } },
 };
 
+/**
+ * Shown instead of `idle` while a handoff is waiting for staff: someone walking past sees that the
+ * kiosk called for a person. A double flash every 1.5 s, magenta on an RGB set.
+ */
+export const HANDOFF_PATTERN: LedPattern = {
+  name: 'double flash every 1.5 s (staff called)',
+  status: { onMs: 100, offMs: 150 },
+  rgb: { color: color(true, false, true), blink: { onMs: 100, offMs: 150 } },
+};
+const HANDOFF_REST_MS = 1150;
+
 /** The LED lines, each optional: a kiosk may have a status LED, an RGB set, a mic LED, or none. */
 export interface LedOutputs {
   status?: GpioOutput | undefined;
@@ -58,15 +69,19 @@ class BlinkChannel {
 
   constructor(private readonly timers: HwTimers) {}
 
-  run(blink: Blink, light: (lit: boolean) => void): void {
+  /** With `restMs`, the blink runs as pairs of flashes, each pair followed by `restMs` dark. */
+  run(blink: Blink, light: (lit: boolean) => void, restMs = 0): void {
     this.stop();
     if (typeof blink === 'string') {
       light(blink === 'on');
       return;
     }
+    let flashes = 0;
     const phase = (lit: boolean) => {
       light(lit);
-      this.timer = this.timers.setTimeout(() => phase(!lit), lit ? blink.onMs : blink.offMs);
+      if (lit) flashes += 1;
+      const rest = !lit && restMs > 0 && flashes % 2 === 0;
+      this.timer = this.timers.setTimeout(() => phase(!lit), lit ? blink.onMs : rest ? restMs : blink.offMs);
     };
     phase(true);
   }
@@ -87,6 +102,7 @@ export class Leds {
   /** What each line was last driven to, so a pattern restart does not rewrite unchanged lines. */
   private readonly driven = new Map<GpioOutput, boolean>();
   private current: TurnState | undefined;
+  private handoffWaiting = false;
 
   constructor(
     private readonly outputs: LedOutputs,
@@ -125,17 +141,38 @@ export class Leds {
   show(state: TurnState): void {
     if (state === this.current) return;
     this.current = state;
-    const pattern = LED_PATTERNS[state];
+    this.render();
+  }
+
+  /**
+   * A handoff is waiting for staff (or no longer): while it waits, an idle kiosk shows
+   * {@link HANDOFF_PATTERN} instead of going dark. Turn states still show as usual.
+   */
+  setHandoffWaiting(waiting: boolean): void {
+    if (waiting === this.handoffWaiting) return;
+    this.handoffWaiting = waiting;
+    if (this.current === 'idle') this.render();
+  }
+
+  private render(): void {
+    const state = this.current;
+    if (state === undefined) return;
+    const handoff = state === 'idle' && this.handoffWaiting;
+    const pattern = handoff ? HANDOFF_PATTERN : LED_PATTERNS[state];
     this.logger.debug({ state, pattern: pattern.name }, 'led pattern');
     const { status, red, green, blue } = this.outputs;
     // A channel with no LED wired runs no timer.
-    if (status) this.statusChannel.run(pattern.status, (lit) => this.drive(status, lit));
+    if (status) this.statusChannel.run(pattern.status, (lit) => this.drive(status, lit), handoff ? HANDOFF_REST_MS : 0);
     if (red || green || blue) {
-      this.rgbChannel.run(pattern.rgb.blink, (lit) => {
-        this.drive(red, lit && pattern.rgb.color.red);
-        this.drive(green, lit && pattern.rgb.color.green);
-        this.drive(blue, lit && pattern.rgb.color.blue);
-      });
+      this.rgbChannel.run(
+        pattern.rgb.blink,
+        (lit) => {
+          this.drive(red, lit && pattern.rgb.color.red);
+          this.drive(green, lit && pattern.rgb.color.green);
+          this.drive(blue, lit && pattern.rgb.color.blue);
+        },
+        handoff ? HANDOFF_REST_MS : 0,
+      );
     }
   }
 
@@ -146,6 +183,7 @@ export class Leds {
 
   /** Every LED dark and every blink timer cleared; the next {@link show} starts afresh. */
   off(): void {
+    this.handoffWaiting = false;
     this.statusChannel.stop();
     this.rgbChannel.stop();
     this.current = undefined;

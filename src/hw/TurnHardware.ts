@@ -72,6 +72,11 @@ export class TurnHardware {
     this.leds.setMicLive(on);
   }
 
+  /** A visitor asked for a person: the idle kiosk shows the staff-called pattern until `waiting` is false. */
+  setHandoffWaiting(waiting: boolean): void {
+    this.leds.setHandoffWaiting(waiting);
+  }
+
   /** Stops listening to the button and to the controller (first in shutdown: no new turn may start). */
   async detach(): Promise<void> {
     this.button?.removeAllListeners('gesture');

@@ -1,7 +1,7 @@
 import type { Mouth } from './ports.js';
 
 /** The fixed things the kiosk says, synthesised once at start so they cost no TTS time when needed. */
-export type FixedPromptName = 'acknowledgement' | 'apology' | 'fallback' | 'notUnderstood';
+export type FixedPromptName = 'acknowledgement' | 'apology' | 'fallback' | 'notUnderstood' | 'disclosure';
 
 export interface FixedPrompt {
   text: string;

@@ -42,8 +42,11 @@ export interface Turn {
   transcript: string;
   reply: string;
   path: ReplyPath;
-  /** `bargeIn`: when the reply was cut; `acknowledged`: when the slow-reply acknowledgement played. */
-  marks: Partial<Record<MarkName | 'bargeIn' | 'acknowledged', number>>;
+  /**
+   * `bargeIn`: when the reply was cut; `acknowledged`: when the slow-reply acknowledgement played;
+   * `disclosed`: when the session's "I'm an automated assistant" line started playing.
+   */
+  marks: Partial<Record<MarkName | 'bargeIn' | 'acknowledged' | 'disclosed', number>>;
   /** Where the utterance lies in the audio stream, in samples at 16 kHz: [start, end). */
   speechSamples?: [number, number];
   compute: Partial<EngineCompute>;

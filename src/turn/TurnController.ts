@@ -30,6 +30,11 @@ export interface TurnControllerOptions {
   earcons: Earcons;
   logger: Logger;
   /** Speak while the reply is generated (default) or only once it is complete (the bench's baseline). */
+  /**
+   * Begin each visitor session's first reply with the disclosure prompt (default). Off only in
+   * tests that measure the reply alone.
+   */
+  disclose?: boolean;
   streaming?: boolean;
   /** The clock states and marks are stamped with. Defaults to the shared monotonic clock. */
   now?: () => number;
@@ -86,6 +91,8 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   private stateDeadline: number | undefined;
   private sessionTimer: NodeJS.Timeout | undefined;
   private lastAnswer: LastAnswer | undefined;
+  /** The session's visitor has been told this is an automated assistant. */
+  private disclosed = false;
   /** Half-duplex: the mic stays closed until then, while the room's echo of our voice dies down. */
   private echoClosedUntil = 0;
   /** Utterances that ended (the VAD heard their end) whose transcript has not come yet. */
@@ -284,6 +291,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     clearTimeout(this.sessionTimer);
     this.sessionTimer = undefined;
     this.lastAnswer = undefined;
+    this.disclosed = false;
     this.options.brain.newConversation();
     const at = this.now();
     this.options.logger.info({ reason }, 'visitor session wiped');
@@ -412,6 +420,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       speaker: options.speaker,
       prompts: options.prompts,
       logger: options.logger,
+      disclose: (options.disclose ?? true) && !this.disclosed,
       streaming: options.streaming ?? true,
       now: this.now,
       onPlaybackStart: () => {
@@ -419,6 +428,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       },
     });
     this.run = run;
+    this.disclosed = true;
     this.transition('thinking', 'endpoint', this.activeTurn);
     run.start();
     void run.done.then((finished) => this.onRunDone(run, finished));

@@ -18,6 +18,12 @@ export interface TurnRunOptions {
   /** Pre-synthesised fixed replies (acknowledgement, not understood, …): no TTS time at run time. */
   prompts: FixedPrompts;
   logger: Logger;
+  /**
+   * The first turn of a visitor session: the pre-synthesised disclosure (`site.disclosure`, "I'm the
+   * automated assistant…") plays at once, before the reply. It is not part of the reply: not in
+   * `reply` or `heard`, not repeated by a double tap.
+   */
+  disclose?: boolean;
   /** Speak phrases as they come (the product) or the whole reply at once (the baseline bench). Defaults to true. */
   streaming?: boolean;
   /** Called once, when the reply's first audio starts playing (as the speaker reports it). */
@@ -44,6 +50,8 @@ export class TurnRun {
   private finished = false;
   /** Reply audio has gone to the speaker (it may not be playing yet: a new player may be opening). */
   private replyWritten = false;
+  /** The disclosure went to the speaker: the visitor hears something, so no acknowledgement is needed. */
+  private disclosing = false;
   /** Where this turn's audio begins in what the speaker was given: a loss after it is this turn's. */
   private speakerFrom = 0;
   /** The reply's audio as played, kept so a double tap can repeat it. */
@@ -87,6 +95,7 @@ export class TurnRun {
 
   private async run(): Promise<void> {
     const { turn, options } = this;
+    if (options.disclose) this.disclose();
     if (!turn.transcript.trim()) {
       turn.path = 'fallback';
       turn.problem = 'no words recognised';
@@ -213,9 +222,22 @@ export class TurnRun {
     this.turn.compute.llm ??= 0;
   }
 
+  /**
+   * A new visitor hears first that this is an automated assistant, while the reply is made. Its
+   * start counts as the kiosk speaking (the controller's state), not as the reply's first audio.
+   */
+  private disclose(): void {
+    this.disclosing = true;
+    this.options.speaker.write(this.options.prompts.get('disclosure').samples, (at) => {
+      if (this.finished) return;
+      this.turn.marks.disclosed = at ?? this.now();
+      this.options.onPlaybackStart?.();
+    });
+  }
+
   /** The reply is slow to start: say so, so the visitor knows the kiosk heard them. */
   private acknowledge(): void {
-    if (this.finished || this.replyWritten) return;
+    if (this.finished || this.replyWritten || this.disclosing) return;
     const prompt = this.options.prompts.get('acknowledgement');
     this.turn.marks.acknowledged = this.now();
     this.options.speaker.write(prompt.samples);

@@ -19,6 +19,8 @@ export interface EnginesOptions {
   config: KioskConfig;
   /** Absolute models directory. */
   modelsDir: string;
+  /** The front desk's database file (absolute) or `:memory:`. */
+  storagePath: string;
   logger: Logger;
 }
 
@@ -41,12 +43,12 @@ export class Engines extends EventEmitter<EnginesEvents> {
 
   constructor(options: EnginesOptions) {
     super();
-    const { config, modelsDir, logger } = options;
+    const { config, modelsDir, storagePath, logger } = options;
     const log = { logLevel: config.logLevel, logFormat: config.logFormat };
     this.earsWorker = new EngineWorker({ name: 'ears', init: { vad: config.vad, asr: config.asr, wake: config.turn.wake, modelsDir, ...log }, logger });
     // The brain and the mouth run native async work (llama.cpp, sherpa's generateAsync) that would
     // abort the daemon if their thread were terminated mid-call; as processes they can be killed.
-    this.brainWorker = new EngineWorker({ name: 'brain', init: { llm: config.llm, dialog: config.dialog, modelsDir, ...log }, logger, isolation: 'process' });
+    this.brainWorker = new EngineWorker({ name: 'brain', init: { llm: config.llm, dialog: config.dialog, site: config.site, storagePath, modelsDir, ...log }, logger, isolation: 'process' });
     this.mouthWorker = new EngineWorker({ name: 'mouth', init: { tts: config.tts, modelsDir, ...log }, logger, isolation: 'process' });
     this.ears = new WorkerEars(this.earsWorker, logger);
     this.brain = new WorkerBrain(this.brainWorker);

@@ -1,20 +1,77 @@
-import { RuleMatcher } from '../dialog/RuleMatcher.js';
+import type { ChatSessionModelFunctions } from 'node-llama-cpp';
+import { composeSystemPrompt } from '../dialog/composeSystemPrompt.js';
+import { DialogManager } from '../dialog/DialogManager.js';
+import { FrontDesk } from '../dialog/FrontDesk.js';
+import type { FrontDeskEvent } from '../dialog/FrontDeskEvent.js';
+import { chatSessionFunctions } from '../dialog/tools/chatSessionFunctions.js';
+import { FrontDeskTools } from '../dialog/tools/frontDeskTools.js';
+import { ToolCaller } from '../dialog/tools/ToolCaller.js';
 import { LlamaChatEngine } from '../engines/llm/LlamaChatEngine.js';
+import { FrontDeskDatabase } from '../storage/FrontDeskDatabase.js';
 import { monotonicMs } from '../system/clock.js';
 import { failpoint, failpointAsync } from '../system/failpoints.js';
 import type { BrainEvent, BrainInit, BrainReadyInfo, BrainRequest } from './protocol.js';
 import { runWorker, toWorkerError } from './runWorker.js';
 
+/**
+ * Function documentation may take at most this share of the context: the rest is for the
+ * conversation and the reply (see LLM_HISTORY_SHARE in the schema).
+ */
+const MAX_TOOLS_SHARE = 0.4;
+
 runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (init, send, logger) => {
-  const rules = new RuleMatcher(init.dialog.rules);
+  // The brain is the database's one writer: bookings are made where the dialog runs.
+  const db = FrontDeskDatabase.open(init.storagePath);
+  const frontDesk = new FrontDesk({ site: init.site, db });
+  const dialog = new DialogManager({ site: init.site, rules: init.dialog.rules, frontDesk, notUnderstoodReply: init.dialog.notUnderstoodReply });
+  // The first visitor's answer should not pay for loading the matcher, chrono and luxon.
+  dialog.warmUp();
+  const tools = new FrontDeskTools(init.site);
   await failpointAsync('brain.load');
-  const llm = await LlamaChatEngine.load(init.llm, init.modelsDir, { logger: logger.child({ engine: 'llama.cpp' }) });
+  const llm = await LlamaChatEngine.load({ ...init.llm, systemPrompt: composeSystemPrompt(init.llm.systemPrompt, init.site) }, init.modelsDir, {
+    logger: logger.child({ engine: 'llama.cpp' }),
+  });
   const inFlight = new Map<number, AbortController>();
   /** One model call at a time: preloads and replies share the context sequence. */
   let queue: Promise<void> = Promise.resolve();
   const serially = (job: () => Promise<void>) => (queue = queue.then(job, job));
   /** The turn whose exchange is last in the model's history: only its reply may be truncated. */
   let lastInHistory: number | undefined;
+
+  /** The documentation is the same for every turn; only the handlers' turn differs. */
+  function functionsFor(turnId: number, utterance?: string): ChatSessionModelFunctions | undefined {
+    if (toolMode !== 'functions') return undefined;
+    return chatSessionFunctions(tools, frontDesk, { onEvent: (event) => raise(turnId, event) }, utterance === undefined ? {} : { utterance });
+  }
+
+  /**
+   * Whether the tools' documentation leaves room for a conversation in the context. A model with a
+   * small context answers without tools rather than failing every question.
+   */
+  async function toolsFit(): Promise<boolean> {
+    const before = llm.contextTokens;
+    try {
+      // Only the documentation counts here; no handler runs during a preload.
+      await llm.preload('', { functions: chatSessionFunctions(tools, frontDesk, { onEvent: () => undefined }) });
+      const used = llm.contextTokens;
+      if (used <= MAX_TOOLS_SHARE * init.llm.contextSize) return true;
+      logger.warn(
+        { toolTokens: used - before, contextSize: init.llm.contextSize },
+        `the front-desk tools take ${used - before} of the model's ${init.llm.contextSize} context tokens; the model answers without them — raise llm.contextSize or set dialog.llmTools: grammar`,
+      );
+    } catch (error) {
+      logger.warn({ reason: (error as Error).message }, 'the front-desk tools do not fit the model context; the model answers without them — raise llm.contextSize or set dialog.llmTools: grammar');
+    }
+    await llm.preload('');
+    return false;
+  }
+
+  function raise(turnId: number, event: FrontDeskEvent): void {
+    send({ type: 'frontDesk', turnId, event });
+  }
+
+  const toolMode = init.dialog.llmTools === 'functions' && !(await toolsFit()) ? 'off' : init.dialog.llmTools;
+  const toolCaller = toolMode === 'grammar' ? new ToolCaller({ tools, frontDesk, model: llm }) : undefined;
 
   async function reply(turnId: number, text: string, receivedAt: number): Promise<void> {
     const controller = inFlight.get(turnId);
@@ -24,13 +81,23 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
     }
     try {
       lastInHistory = turnId;
-      for await (const chunk of llm.reply(text, controller.signal)) {
+      if (toolCaller) {
+        const outcome = await toolCaller.call(text, controller.signal);
+        if (outcome.status === 'done') {
+          for (const event of outcome.result.events) raise(turnId, event);
+          send({ type: 'text', turnId, text: outcome.result.say, at: monotonicMs() });
+          send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: false });
+          return;
+        }
+        if (outcome.status === 'refused') logger.info({ turnId, error: outcome.error }, 'no usable tool call; the model answers in words');
+      }
+      for await (const chunk of llm.reply(text, controller.signal, { functions: functionsFor(turnId, text) })) {
         failpoint('brain.generate');
         send({ type: 'text', turnId, text: chunk, at: monotonicMs() });
       }
       send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: controller.signal.aborted });
       // While the reply is being spoken, make room for the next question.
-      if (await llm.compactIfNeeded()) logger.debug({ turnId }, 'chat history compacted');
+      if (await llm.compactIfNeeded({ functions: functionsFor(turnId) })) logger.debug({ turnId }, 'chat history compacted');
     } catch (error) {
       logger.error({ err: error, turnId }, 'LLM reply failed');
       send(toWorkerError(error, turnId));
@@ -46,18 +113,21 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
         case 'reply': {
           failpoint('brain.reply');
           const receivedAt = monotonicMs();
-          const ruled = rules.match(request.text);
-          if (ruled !== undefined) {
-            send({ type: 'text', turnId: request.turnId, text: ruled, at: monotonicMs() });
-            send({ type: 'done', turnId: request.turnId, path: 'rule', receivedAt, doneAt: monotonicMs(), aborted: false });
+          const { turnId } = request;
+          const decision = dialog.respond(request.text);
+          for (const event of decision.events) raise(turnId, event);
+          if (decision.kind === 'answer') {
+            send({ type: 'text', turnId, text: decision.text, at: monotonicMs() });
+            send({ type: 'done', turnId, path: 'rule', receivedAt, doneAt: monotonicMs(), aborted: false });
             return;
           }
-          inFlight.set(request.turnId, new AbortController());
-          return void serially(() => reply(request.turnId, request.text, receivedAt));
+          inFlight.set(turnId, new AbortController());
+          return void serially(() => reply(turnId, request.text, receivedAt));
         }
         case 'preload':
+          dialog.prepare(request.text);
           if (init.llm.preloadPartials) {
-            return void serially(() => llm.preload(request.text).catch((error: unknown) => logger.warn({ err: error }, 'preload failed')));
+            return void serially(() => llm.preload(request.text, { functions: functionsFor(0) }).catch((error: unknown) => logger.warn({ err: error }, 'preload failed')));
           }
           return;
         case 'abort':
@@ -71,6 +141,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
             logger.info({ turnId: request.turnId, lastReply: llm.modelReplies().at(-1) }, 'reply truncated to what the visitor heard');
           });
         case 'newConversation':
+          dialog.reset();
           return void serially(async () => {
             lastInHistory = undefined;
             llm.newConversation();
@@ -78,6 +149,9 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
           });
       }
     },
-    dispose: () => llm.dispose(),
+    dispose: async () => {
+      await llm.dispose();
+      db.close();
+    },
   };
 });

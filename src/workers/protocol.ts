@@ -1,4 +1,5 @@
 import type { KioskConfig } from '../config/schema.js';
+import type { FrontDeskEvent } from '../dialog/FrontDeskEvent.js';
 import type { WorkerBaseInit } from './control.js';
 
 /**
@@ -55,11 +56,14 @@ export type EarsEvent =
 /** The ears' `ready` says nothing beyond the load time. */
 export type EarsReadyInfo = Record<string, never>;
 
-// ── brain: rules fast path + LLM ───────────────────────────────────────────────────────────────
+// ── brain: front-desk dialog + LLM ─────────────────────────────────────────────────────────────
 
 export interface BrainInit extends WorkerBaseInit {
   llm: KioskConfig['llm'];
   dialog: KioskConfig['dialog'];
+  site: KioskConfig['site'];
+  /** The front desk's SQLite file (absolute), or `:memory:`; the brain is its one writer. */
+  storagePath: string;
   modelsDir: string;
 }
 
@@ -82,7 +86,9 @@ export type BrainEvent =
       receivedAt: number;
       doneAt: number;
       aborted: boolean;
-    };
+    }
+  /** A business event of the dialog (a handoff, a booking…), for the main thread to act on. */
+  | { type: 'frontDesk'; turnId: number; event: FrontDeskEvent };
 
 /** The brain's `ready` says nothing beyond the load time. */
 export type BrainReadyInfo = Record<string, never>;

@@ -1,20 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
+import { FrontDeskDatabase } from '../../src/storage/FrontDeskDatabase.js';
 import { createLogger } from '../../src/logging/createLogger.js';
 import { monotonicMs } from '../../src/system/clock.js';
 import { EngineWorker, WorkerStartError } from '../../src/workers/EngineWorker.js';
 import type { WorkerError } from '../../src/workers/control.js';
 import type { BrainEvent, BrainInit, BrainRequest } from '../../src/workers/protocol.js';
+import { bookableWeekdayAtTen } from '../helpers/bookableDay.js';
+import { exampleSite } from '../helpers/exampleSite.js';
 import { sharedFile, sharedModelsDir } from '../helpers/sharedModels.js';
 
-const config = configSchema.parse({ llm: { threads: 1, maxTokens: 200 } });
+const RULE_REPLY = 'The lifts are behind reception.';
+const config = configSchema.parse({
+  llm: { threads: 1, maxTokens: 200 },
+  dialog: { rules: [{ match: ['where are the lifts'], reply: RULE_REPLY }] },
+  site: exampleSite(),
+});
+const work = mkdtempSync(join(tmpdir(), 'kv-brain-'));
+const storagePath = join(work, 'frontdesk.sqlite');
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 const logger = createLogger('silent');
 type Brain = EngineWorker<BrainInit, BrainRequest, BrainEvent>;
 
 function brainWorker(init: Partial<BrainInit> = {}): Brain {
   return new EngineWorker({
     name: 'brain',
-    init: { llm: config.llm, dialog: config.dialog, modelsDir: sharedModelsDir, logLevel: 'silent', ...init },
+    init: { llm: config.llm, dialog: config.dialog, site: config.site, storagePath, modelsDir: sharedModelsDir, logLevel: 'silent', ...init },
     logger,
   });
 }
@@ -78,11 +93,44 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
     expect(all.filter((e) => e.type === 'text' && e.at > abortedAt + 50)).toEqual([]);
   });
 
-  it('answers from the rules without the model', async () => {
-    const events = collect(brain, 3);
-    brain.post({ type: 'reply', turnId: 3, text: 'what are your opening hours' });
+  it('answers from the rules and from the site without the model', async () => {
+    let events = collect(brain, 3);
+    brain.post({ type: 'reply', turnId: 3, text: 'where are the lifts' });
+    let all = await events;
+    expect(all).toEqual([expect.objectContaining({ type: 'text', text: RULE_REPLY }), expect.objectContaining({ type: 'done', path: 'rule' })]);
+    events = collect(brain, 30);
+    brain.post({ type: 'reply', turnId: 30, text: 'what are your opening ours' });
+    all = await events;
+    expect(all[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/\b(open|closed)\b.*\d\d:\d\d/i) });
+    expect(all.at(-1)).toMatchObject({ type: 'done', path: 'rule' });
+  });
+
+  it('books through the dialog only after a yes, reports the booking, and keeps it in the database', async () => {
+    const { weekday, start } = bookableWeekdayAtTen(config.site, 'checkup');
+    let events = collect(brain, 31);
+    brain.post({ type: 'reply', turnId: 31, text: `i want to book a check up on ${weekday} at ten` });
+    let all = await events;
+    expect(all[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/10:00.*\?/) });
+    expect(all.some((e) => e.type === 'frontDesk')).toBe(false);
+    events = collect(brain, 32);
+    brain.post({ type: 'reply', turnId: 32, text: 'yes please' });
+    all = await events;
+    const booked = all.find((e) => e.type === 'frontDesk');
+    expect(booked).toMatchObject({ type: 'frontDesk', turnId: 32, event: { type: 'appointment', action: 'booked', serviceId: 'checkup' } });
+    expect(DateTime.fromISO((booked as { event: { startUtc: string } }).event.startUtc).toMillis()).toBe(start.toMillis());
+    const db = FrontDeskDatabase.open(storagePath, { readonly: true });
+    try {
+      expect(db.appointments.list().map((a) => a.serviceId)).toEqual(['checkup']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('raises a handoff event when the visitor asks for a person', async () => {
+    const events = collect(brain, 33);
+    brain.post({ type: 'reply', turnId: 33, text: 'can i talk to a real person please' });
     const all = await events;
-    expect(all[0]).toMatchObject({ type: 'text', text: config.dialog.rules[0]!.reply });
+    expect(all.find((e) => e.type === 'frontDesk')).toMatchObject({ event: { type: 'handoff', reason: 'asked' } });
     expect(all.at(-1)).toMatchObject({ type: 'done', path: 'rule' });
   });
 
@@ -91,7 +139,10 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
     brain.post({ type: 'newConversation' });
     const events = collect(brain, 4);
     brain.post({ type: 'reply', turnId: 4, text: 'Where is the pharmacy?' });
-    expect((await events).at(-1)).toMatchObject({ type: 'done', path: 'llm' });
+    const all = await events;
+    expect(all.at(-1)).toMatchObject({ type: 'done', path: 'llm' });
+    // What went to the model is a knowledge gap for the operator.
+    expect(all).toContainEqual(expect.objectContaining({ type: 'frontDesk', event: { type: 'knowledgeGap', question: 'Where is the pharmacy?' } }));
   });
 
   it('is restarted by the supervisor after a crash and serves again', async () => {

@@ -7,6 +7,7 @@ import { DaemonProcess, type LogLine } from '../helpers/daemonProcess.js';
 import { createFakeAlsa, type FakeAlsa } from '../helpers/fakeAlsa.js';
 import { createFakeGpiod, type FakeGpiod } from '../helpers/fakeGpiod.js';
 import { sharedFile } from '../helpers/sharedModels.js';
+import { speakFixture } from '../helpers/spokenFixture.js';
 import { useTempDirs } from '../helpers/tempDirs.js';
 
 /**
@@ -21,6 +22,9 @@ const MIC_LED = 22;
 const LONG_REPLY =
   'We are open from nine in the morning until half past five in the afternoon, from Monday to Friday. ' +
   'On Saturdays we open at ten and close at two. On Sundays and public holidays we are closed all day.';
+
+/** The question in the mic fixture answered on the rules path, without the model. */
+const HOURS_RULE = 'dialog:\n  rules:\n    - match: [opening hours]\n      reply: We are open from 9 am to 5:30 pm, Monday to Friday.\n';
 
 const isTurn = (line: LogLine) => line.msg === 'turn';
 const states = (d: DaemonProcess) => d.logs.filter((l) => l.msg === 'state').map((l) => l.to as string);
@@ -38,8 +42,8 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
     daemon = alsa = gpiod = undefined;
   });
 
-  async function start(version: 1 | 2, config: string, extraArgs: string[] = []): Promise<DaemonProcess> {
-    const { samples } = await loadWavForPipeline(sharedFile('audio/flite_rms_opening_hours.wav'));
+  async function start(version: 1 | 2, config: string, extraArgs: string[] = [], question = sharedFile('audio/flite_rms_opening_hours.wav')): Promise<DaemonProcess> {
+    const { samples } = await loadWavForPipeline(question);
     const audio = new Int16Array(samples.length + 24_000 + 16_000 * 30);
     audio.set(samples, 24_000);
     alsa = await createFakeAlsa({ mics: { kmic: { audio, rate: 16000, channels: 1 } } });
@@ -82,7 +86,7 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
     gpiod = createFakeGpiod({ version: 1 });
     gpiod.fail('gpiomon', 'permission');
     const file = join(alsa.home, 'kiosk.yaml');
-    writeFileSync(file, `hw:\n  gpio:\n    backend: gpiod\n    button: { pin: ${BUTTON} }\n    leds: { status: ${STATUS_LED} }\n`);
+    writeFileSync(file, `hw:\n  gpio:\n    backend: gpiod\n    button: { pin: ${BUTTON} }\n    leds: { status: ${STATUS_LED} }\n${HOURS_RULE}`);
     const d = new DaemonProcess(['--config', file, '--input-device', 'kmic', '--output-device', 'kspk'], {
       ...alsa.env,
       PATH: gpiod.env.PATH,
@@ -99,7 +103,7 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
   }, 60_000);
 
   it('a tap then a question is answered; the LEDs follow idle→listening→thinking→speaking→idle; SIGTERM disposes the engines and turns the LEDs off', async () => {
-    const d = await start(1, 'turn: { followUpSeconds: 0 }\n');
+    const d = await start(1, `turn: { followUpSeconds: 0 }\n${HOURS_RULE}`);
     await gpiod!.tap(80);
     const turn = await d.waitFor(isTurn, 30_000, 'the answered turn');
     expect(turn).toMatchObject({ trigger: 'button', path: 'rule', outcome: 'answered' });
@@ -165,7 +169,7 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
   }, 90_000);
 
   it('double tap repeats the last answer; a long press wipes the visitor session', async () => {
-    const d = await start(1, 'turn: { followUpSeconds: 0 }\n');
+    const d = await start(1, `turn: { followUpSeconds: 0 }\n${HOURS_RULE}`);
     await gpiod!.tap(80);
     await d.waitFor(isTurn, 30_000, 'the answered turn');
     await d.waitFor((l) => l.msg === 'state' && l.to === 'idle', 15_000, 'idle');
@@ -191,7 +195,8 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
     // No chime, so that anything the speaker gets after the press is the cut answer.
     const d = await start(
       1,
-      `turn: { followUpSeconds: 0, earcons: { enabled: false } }\ndialog:\n  rules:\n    - match: [opening hours]\n      reply: "${LONG_REPLY}"\n`,
+      // A short disclosure: the first reply of the session starts with it, and the press must land in the reply.
+      `turn: { followUpSeconds: 0, earcons: { enabled: false } }\nsite: { disclosure: "Hi." }\ndialog:\n  rules:\n    - match: [opening hours]\n      reply: "${LONG_REPLY}"\n`,
     );
     await gpiod!.tap(80);
     await d.waitFor((l) => l.msg === 'state' && l.to === 'speaking', 30_000, 'speaking');
@@ -223,7 +228,8 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
   }, 90_000);
 
   it('barge-in on an LLM reply: the stored history ends where the audio stopped', async () => {
-    const d = await start(1, 'turn: { followUpSeconds: 0 }\ndialog: { rules: [] }\nllm: { maxTokens: 200 }\n');
+    // No opening hours configured: the question goes to the model.
+    const d = await start(1, 'turn: { followUpSeconds: 0 }\nsite: { disclosure: "Hi." }\ndialog: { rules: [] }\nllm: { maxTokens: 200 }\n');
     await gpiod!.tap(80);
     await d.waitFor((l) => l.msg === 'state' && l.to === 'speaking', 30_000, 'speaking');
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -235,6 +241,31 @@ describe('kiosk-voice run with a push button and LEDs (gpiod stand-ins, real eng
     expect((turn.reply as string).startsWith(turn.heard as string)).toBe(true);
     expect((turn.heard as string).length).toBeLessThan((turn.reply as string).length);
     expect(await d.stop()).toBe(0);
+  }, 90_000);
+
+  it('a visitor who asks for a person: a handoff is logged, said honestly, and the idle LEDs show staff were called', async () => {
+    const question = speakFixture(join(tempDir(), 'person.wav'), ['can i talk to a person please'], 0.2);
+    const allDay = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => [day, [{ open: '00:00', close: '23:59' }]]));
+    const site = { disclosure: 'Hi.', handoff: { contact: 'the reception team', staffedHours: allDay } };
+    const d = await start(1, `turn: { followUpSeconds: 0 }\nsite: ${JSON.stringify(site)}\n`, [], question);
+    await gpiod!.tap(80);
+    const handoff = await d.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('visitor needs a person'), 30_000, 'the handoff');
+    expect(handoff).toMatchObject({ level: 40, type: 'handoff', reason: 'asked', staffAvailable: true });
+    const turn = await d.waitFor(isTurn, 30_000, 'the answered turn');
+    expect(turn).toMatchObject({ path: 'rule', reply: "I've let the reception team know; someone will come to the desk shortly." });
+    const idle = await d.waitFor((l) => l.msg === 'state' && l.to === 'idle', 15_000, 'idle');
+    await new Promise((resolve) => setTimeout(resolve, 3200));
+    // Idle, yet the status LED flashes twice every 1.5 s instead of staying dark.
+    const flashes = gpiod!
+      .setLog()
+      .filter((s) => s.line === STATUS_LED && s.value === 1 && s.at > (idle.time as number) + 100)
+      .map((s) => s.at);
+    expect(flashes.length).toBeGreaterThanOrEqual(3);
+    const gaps = flashes.slice(1).map((at, i) => at - flashes[i]!);
+    expect(gaps.some((gap) => gap > 150 && gap < 400)).toBe(true);
+    expect(gaps.some((gap) => gap > 1100 && gap < 1600)).toBe(true);
+    expect(await d.stop()).toBe(0);
+    expect(lastSet(STATUS_LED)).toBe(0);
   }, 90_000);
 
   it('wake mode: the wake phrase (a generated tiny spotter that fires on any sound) opens the turn mid-speech and the question is answered', async () => {

@@ -9,6 +9,11 @@ import { MARK_ORDER } from '../../src/turn/Turn.js';
 import { runCli } from '../helpers/runCli.js';
 import { readTranscripts, sharedFile, sharedModelsDir } from '../helpers/sharedModels.js';
 import { writeBadWavFixtures } from '../helpers/wavFixtures.js';
+import { stringify } from 'yaml';
+import { exampleSite as exampleSiteInput } from '../../src/config/exampleSite.js';
+import { bookableWeekdayAtTen } from '../helpers/bookableDay.js';
+import { exampleSite } from '../helpers/exampleSite.js';
+import { speakFixture } from '../helpers/spokenFixture.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kv-demo-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -19,12 +24,14 @@ interface Report {
     transcript: string;
     reply: string;
     path: string;
+    disclosedAt?: number;
     speechSeconds: [number, number];
     marks: Record<string, number | null>;
     latencyMs: Record<string, number | null>;
     computeMs: Record<string, number | null>;
   }[];
   output: string;
+  frontDesk: { turnId: number; event: Record<string, unknown> }[];
 }
 
 async function demo(input: string, name: string, extra: string[] = []): Promise<Report> {
@@ -61,16 +68,47 @@ async function expectSpokenOutput(path: string, minSeconds: number): Promise<voi
 }
 
 describe('kiosk-voice demo --models test (real VAD, pocketsphinx, LLM, espeak-ng in workers)', () => {
-  it('answers flite_rms_opening_hours.wav from the rules and writes the spoken reply', async () => {
+  it('answers flite_rms_opening_hours.wav from the example site\'s hours on the rules path, after saying it is automated', async () => {
     const report = await demo(sharedFile('audio/flite_rms_opening_hours.wav'), 'opening');
     expect(report.turns).toHaveLength(1);
     const [turn] = report.turns;
     expect(turn!.transcript).toContain('opening hours');
     expect(turn!.path).toBe('rule');
     expect(turn!.trigger).toBe('vad');
-    expect(turn!.reply).toMatch(/open from 9 am/);
+    const site = exampleSite();
+    // A new visitor hears first that this is an automated assistant (a prompt made at start, not part of the reply).
+    expect(turn!.disclosedAt).toEqual(expect.any(Number));
+    expect(turn!.reply).not.toContain(site.disclosure);
+    // Every time it says is one of the configured opening or closing times.
+    const configured = new Set(Object.values(site.hours).flatMap((ranges) => ranges.flatMap((r) => [r.open, r.close])));
+    for (const exception of site.exceptions) for (const r of exception.hours) (configured.add(r.open), configured.add(r.close));
+    const said = turn!.reply.match(/\b\d\d:\d\d\b/g) ?? [];
+    expect(said.length).toBeGreaterThan(0);
+    for (const time of said) expect(configured, `${time} in "${turn!.reply}"`).toContain(time);
     expectCompleteTurn(turn!);
     await expectSpokenOutput(report.output, 2);
+  });
+
+  it('books from a two-utterance recording (a day and a time, then "yes"): one appointment in the database, kept between runs', async () => {
+    const site = exampleSite();
+    const { weekday, start } = bookableWeekdayAtTen(site, 'checkup');
+    const input = speakFixture(join(work, 'booking.wav'), [`I want to book a check up on ${weekday} at ten`, 'yes please']);
+    const dbPath = join(work, 'booking.sqlite');
+    const config = join(work, 'booking.yaml');
+    writeFileSync(config, stringify({ site: exampleSiteInput(), storage: { path: dbPath } }));
+    const report = await demo(input, 'booking', ['--config', config]);
+    expect(report.turns.map((t) => t.path)).toEqual(['rule', 'rule']);
+    expect(report.turns[0]!.reply).toMatch(/10:00.*\?/);
+    expect(report.turns[1]!.reply).toMatch(/reference/i);
+    expect(report.turns.map((t) => t.disclosedAt === undefined)).toEqual([false, true]);
+    expect(report.frontDesk).toEqual([{ turnId: expect.any(Number), event: expect.objectContaining({ type: 'appointment', action: 'booked', serviceId: 'checkup' }) }]);
+    // A separate process, after the demo ended, finds exactly that one booking.
+    const listed = await runCli(['appointments', 'list', '--db', dbPath, '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const appointments = JSON.parse(listed.stdout) as { serviceId: string; startUtc: string; reference: string; status: string }[];
+    expect(appointments).toHaveLength(1);
+    expect(appointments[0]).toMatchObject({ serviceId: 'checkup', status: 'booked', startUtc: start.toUTC().toISO() });
+    expect(report.turns[1]!.reply.replace(/[^A-Z0-9]/g, '')).toContain(appointments[0]!.reference);
   });
 
   it('takes espeak_three_utterances.wav as three turns through the LLM', async () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckStatus } from '../../src/doctor/DoctorCheck.js';
 import { DOCTOR_CHECKS } from '../../src/doctor/doctorChecks.js';
 import type { DoctorReport } from '../../src/doctor/doctorReport.js';
+import { FrontDeskDatabase } from '../../src/storage/FrontDeskDatabase.js';
 import { createFakeAlsa, requireTools, type FakeAlsa } from '../helpers/fakeAlsa.js';
 import { createFakeGpiod, type FakeGpiod } from '../helpers/fakeGpiod.js';
 import { runCli, type CliResult } from '../helpers/runCli.js';
@@ -103,7 +104,8 @@ describe('kiosk-voice doctor on this machine (no sound card, no GPIO, no systemd
     expect(byName.get('gpio')).toEqual({ name: 'gpio', status: 'ok', detail: 'not configured (no button or LED pins in hw.gpio); no /dev/gpiochip* here' });
     expect(byName.get('models')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^7 files, .*: 2 match the manifest's sha256, 5 present .*; engine start-up checks pass$/) });
     expect(byName.get('mqtt')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^not configured/) });
-    expect(byName.get('database')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^not configured/) });
+    // A bare HOME: the default database would be made in its state directory at the kiosk's first start.
+    expect(byName.get('database')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^no database at \/.+\/frontdesk\.sqlite yet; the kiosk creates it when it starts$/) });
     expect(byName.get('cpu temperature')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/no thermal sensor/) });
     expect(byName.get('throttling')).toEqual({ name: 'throttling', status: 'ok', detail: 'not a Raspberry Pi (vcgencmd not found)' });
     expect(byName.get('memory')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/available; the configured models need about/) });
@@ -221,6 +223,22 @@ describe('kiosk-voice doctor: GPIO', () => {
         'gpiod: the libgpiod tools (gpioset, gpiomon) are not on PATH; onoff: /sys/class/gpio does not exist: this kernel offers no sysfs GPIO',
     );
     expect(gpio.advice).toMatch(/sudo apt install gpiod.*remove the pins from hw\.gpio or set hw\.gpio\.backend: none/);
+  }, 60_000);
+
+  it('database: a sound file says what it holds; a file that is not a database is a fail line with what to do', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'frontdesk.sqlite');
+    const db = FrontDeskDatabase.open(path);
+    db.appointments.book({ serviceId: 'checkup', resourceId: 'nurse-room', startUtc: '2027-01-04T10:00:00.000Z', endUtc: '2027-01-04T10:30:00.000Z', blockedUntilUtc: '2027-01-04T10:30:00.000Z', timezone: 'Europe/London' });
+    db.gaps.record('where is the nearest pharmacy');
+    db.close();
+    writeFileSync(join(dir, 'good.yaml'), `storage:\n  path: ${path}\n`);
+    let { byName } = await doctorJson(['-c', join(dir, 'good.yaml'), ...testSet]);
+    expect(byName.get('database')).toEqual({ name: 'database', status: 'ok', detail: `${path}: sound; 1 upcoming or past appointment booked, 0 leads, 1 unanswered questions` });
+    writeFileSync(join(dir, 'junk.sqlite'), 'this is not a database, just some text that is long enough to look like a header');
+    writeFileSync(join(dir, 'junk.yaml'), `storage:\n  path: ${join(dir, 'junk.sqlite')}\n`);
+    ({ byName } = await doctorJson(['-c', join(dir, 'junk.yaml'), ...testSet]));
+    expect(byName.get('database')).toMatchObject({ status: 'fail', detail: expect.stringContaining('junk.sqlite'), advice: expect.any(String) });
   }, 60_000);
 
   it('with the libgpiod tools (stand-ins on PATH) every pin is claimed and released, the LED left off', async () => {

@@ -34,10 +34,10 @@ const APOLOGY = defaults.turn.apology;
 /** Two sentences, so the mouth is asked for two phrases and a fault can strike mid-reply. */
 const REPLY = 'We open at nine in the morning. We close at half past five in the evening.';
 /**
- * The mouth synthesises the fixed prompts (acknowledgement, apology, fallback, not understood)
- * once at start-up: those are its first hits. A reply's first phrase is hit 5, its second hit 6.
+ * The mouth synthesises the fixed prompts (acknowledgement, apology, fallback, not understood,
+ * disclosure) once at start-up: those are its first hits. A reply's first phrase is hit 6, its second hit 7.
  */
-const STARTUP_PHRASES = 4;
+const STARTUP_PHRASES = 5;
 
 const isTurn = (line: LogLine) => line.msg === 'turn';
 

@@ -303,12 +303,16 @@ describe.each([
 
   it('a player crash between turns costs the next turn nothing: all of its reply plays, its marks are true, the mic stays muted until the end', async () => {
     const { d, w, turn, player } = await start();
-    // Turn 1, the reference: the reply as the speaker got it (espeak says the same reply the same way).
-    const first = await turn(1);
+    // Turn 1 begins the visitor session, so the disclosure plays before its reply; turn 2 is the
+    // reference: the reply alone as the speaker got it (espeak says the same reply the same way).
+    await turn(1);
+    await sleep(300);
+    const before = w.read().length;
+    const first = await turn(2);
     expect(first.reply).toBe(REPLY);
     expect(first.problem).toBeUndefined();
     await sleep(300);
-    const heard1 = w.read();
+    const heard1 = w.read().subarray(before);
     const start1 = heard1.findIndex((s) => s !== 0);
     // The file plugin may still hold the last period back: compare all but the last 150 ms.
     const reply = heard1.subarray(start1, heard1.length - SPEAKER_RATE * 0.15);
@@ -317,7 +321,7 @@ describe.each([
 
     const killedAt = monotonic();
     process.kill(player(), signal);
-    const second = await turn(2);
+    const second = await turn(3);
     expect(second.problem).toBeUndefined();
     expect(second.endOfSpeechToFirstAudioMs).toEqual(expect.any(Number));
     await sleep(300);
@@ -331,7 +335,7 @@ describe.each([
     expect(lastAudio).toBeDefined();
     // The marks are true: speaking starts when the audio does, and ends only once all of it has
     // played — until then the mic stays muted (half-duplex mutes it while thinking and speaking).
-    const speaking = d.logs.find((l) => l.msg === 'state' && l.turnId === 2 && l.to === 'speaking');
+    const speaking = d.logs.find((l) => l.msg === 'state' && l.turnId === second.turnId && l.to === 'speaking');
     expect(speaking).toBeDefined();
     // Leaving `speaking` (for idle) names no turn: it is the next state line.
     const done = d.logs.slice(d.logs.indexOf(speaking!)).find((l) => l.msg === 'state' && l.from === 'speaking');

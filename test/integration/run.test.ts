@@ -26,7 +26,8 @@ describe('kiosk-voice run (real ALSA fake mic and speaker, real engines)', () =>
   }
 
   it('answers a spoken question from the mic through the speaker, and stops cleanly on SIGTERM', async () => {
-    const d = await startWithQuestion();
+    // A rule answers it: the default site has no opening hours to answer from.
+    const d = await startWithQuestion([], { KIOSK_VOICE__DIALOG__RULES: '[{"match": ["opening hours"], "reply": "We are open from 9 am to 5:30 pm, Monday to Friday."}]' });
     await d.waitFor((l) => l.msg === 'listening', 30_000, 'listening');
     const turn = await d.waitFor(isTurn, 30_000, 'first turn');
     expect(turn.transcript).toContain('opening hours');

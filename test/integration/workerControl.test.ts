@@ -202,7 +202,7 @@ describe('stop()', () => {
     const { logger, lines } = capturingLogger();
     const brain = new EngineWorker<BrainInit, BrainRequest, BrainEvent>({
       name: 'brain',
-      init: { llm: { ...config.llm, model: 'llm/does-not-exist.gguf' }, dialog: config.dialog, modelsDir: sharedModelsDir, logLevel: 'silent' },
+      init: { llm: { ...config.llm, model: 'llm/does-not-exist.gguf' }, dialog: config.dialog, site: config.site, storagePath: ':memory:', modelsDir: sharedModelsDir, logLevel: 'silent' },
       logger,
     });
     await expect(brain.start()).rejects.toThrow(WorkerStartError);
@@ -258,7 +258,7 @@ describe('real workers shut down gracefully', () => {
     const { logger, lines } = capturingLogger();
     const brain = new EngineWorker<BrainInit, BrainRequest, BrainEvent>({
       name: 'brain',
-      init: { llm: config.llm, dialog: config.dialog, modelsDir: sharedModelsDir, logLevel: 'silent' },
+      init: { llm: config.llm, dialog: config.dialog, site: config.site, storagePath: ':memory:', modelsDir: sharedModelsDir, logLevel: 'silent' },
       logger,
     });
     started.push(brain);

@@ -161,6 +161,42 @@ describe('Leds on a single status LED', () => {
     ]);
   });
 
+  it('a waiting handoff double-flashes instead of idle darkness, and stops when it is over', async () => {
+    const leds = await run('idle', 0);
+    leds.setHandoffWaiting(true);
+    vi.advanceTimersByTime(2999);
+    expect(changes(STATUS)).toEqual([
+      [0, true],
+      [100, false],
+      [250, true],
+      [350, false],
+      [1500, true],
+      [1600, false],
+      [1750, true],
+      [1850, false],
+    ]);
+    leds.setHandoffWaiting(false);
+    expect(gpio.level(STATUS)).toBe(false);
+    vi.advanceTimersByTime(3000);
+    expect(changes(STATUS, 2999)).toEqual([]);
+  });
+
+  it('a turn during a waiting handoff shows its own state, and idle again shows the handoff', async () => {
+    const leds = await run('idle', 0);
+    leds.setHandoffWaiting(true);
+    leds.show('listening');
+    expect(gpio.level(STATUS)).toBe(true);
+    vi.advanceTimersByTime(2000);
+    expect(changes(STATUS, 1)).toEqual([]);
+    leds.show('idle');
+    vi.advanceTimersByTime(300);
+    // Lit already from listening, so the handoff's first flash changes nothing until it ends.
+    expect(changes(STATUS, 2000)).toEqual([
+      [2100, false],
+      [2250, true],
+    ]);
+  });
+
   it('passes activeLow to the outputs', async () => {
     await open({ status: STATUS, micLive: MIC, activeLow: true });
     expect(gpio.outputOptions.get(STATUS)).toEqual({ activeLow: true });

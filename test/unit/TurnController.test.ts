@@ -9,9 +9,9 @@ import type { Turn } from '../../src/turn/Turn.js';
 import { TURN_STATES, type StateChange, type TurnState } from '../../src/turn/TurnState.js';
 import { FakeBrain, FakeEars, FakeMouth, FakeSpeaker } from '../fakes/FakeEngines.js';
 
-const PROMPTS = { acknowledgement: 'One moment.', apology: 'Sorry, something went wrong.', fallback: 'Please ask at the desk.', notUnderstood: 'Say again?' };
+const PROMPTS = { acknowledgement: 'One moment.', apology: 'Sorry, something went wrong.', fallback: 'Please ask at the desk.', notUnderstood: 'Say again?', disclosure: 'I am an automated assistant.' };
 
-async function setup(mode: TriggerMode, overrides: KioskConfigInput = {}) {
+async function setup(mode: TriggerMode, overrides: KioskConfigInput = {}, { disclose = false } = {}) {
   const config = configSchema.parse({ ...overrides, turn: { followUpSeconds: 6, ...overrides.turn } });
   const ears = new FakeEars();
   const brain = new FakeBrain();
@@ -33,6 +33,7 @@ async function setup(mode: TriggerMode, overrides: KioskConfigInput = {}) {
     earcons,
     logger: createLogger('silent'),
     now: () => Date.now(),
+    disclose,
   });
   const changes: StateChange[] = [];
   const turns: Turn[] = [];
@@ -170,6 +171,55 @@ describe('TurnController: follow-up and session', () => {
     await t.tick(5000);
     expect(wiped).toEqual(['idle']);
     expect(t.brain.newConversations).toBe(1);
+  });
+});
+
+describe('TurnController: the disclosure', () => {
+  it('the first reply of a visitor session starts with the pre-made disclosure; it is not the reply, and comes again only after a wipe', async () => {
+    const t = await setup('button', { turn: { followUpSeconds: 0, earcons: { enabled: false } } }, { disclose: true });
+    const disclosure = (await FixedPrompts.synthesize(new FakeMouth(), PROMPTS)).get('disclosure').samples.length;
+    t.brain.next = { kind: 'text', chunks: ['We open at nine.'] };
+    t.controller.trigger('button');
+    t.ears.say('when do you open', Date.now());
+    await t.tick(5000);
+    const total = (from: number, to = t.sink.writes.length) => t.sink.writes.slice(from, to).reduce((n, w) => n + w.samples, 0);
+    // Played from the prompt made at start (no TTS now), then the reply's audio.
+    expect(t.mouth.spoken).toEqual(['We open at nine.']);
+    const firstTurn = total(0);
+    expect(t.turns[0]).toMatchObject({ reply: 'We open at nine.', outcome: 'answered' });
+    expect(t.turns[0]!.marks.disclosed).toBeLessThanOrEqual(t.turns[0]!.marks.playbackStart!);
+
+    const writes = t.sink.writes.length;
+    t.brain.next = { kind: 'text', chunks: ['We open at nine.'] };
+    t.controller.trigger('button');
+    t.ears.say('when do you open', Date.now());
+    await t.tick(5000);
+    // The same reply again, without the disclosure in front.
+    expect(firstTurn - total(writes)).toBe(disclosure);
+    expect(t.turns[1]!.marks.disclosed).toBeUndefined();
+
+    t.controller.wipeSession('test');
+    const afterWipe = t.sink.writes.length;
+    t.brain.next = { kind: 'text', chunks: ['We open at nine.'] };
+    t.controller.trigger('button');
+    t.ears.say('when do you open', Date.now());
+    await t.tick(5000);
+    expect(total(afterWipe)).toBe(firstTurn);
+    expect(t.turns[2]!.marks.disclosed).toBeDefined();
+  });
+
+  it('a new visitor whose answer is slow hears the disclosure instead of the acknowledgement', async () => {
+    const t = await setup('button', { turn: { followUpSeconds: 0, earcons: { enabled: false }, acknowledgeAfterMs: 300 } }, { disclose: true });
+    t.brain.next = { kind: 'manual' };
+    t.controller.trigger('button');
+    t.ears.say('hello', Date.now());
+    await t.tick(1500);
+    t.brain.send('Slowly.');
+    t.brain.end();
+    await t.tick(5000);
+    expect(t.turns[0]).toMatchObject({ reply: 'Slowly.', outcome: 'answered' });
+    expect(t.turns[0]!.marks.acknowledged).toBeUndefined();
+    expect(t.turns[0]!.marks.disclosed).toBeDefined();
   });
 });
 

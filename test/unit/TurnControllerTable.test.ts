@@ -33,7 +33,7 @@ async function setup() {
   const ears = new FakeEars();
   const brain = new FakeBrain();
   const mouth = new FakeMouth();
-  const prompts = await FixedPrompts.synthesize(mouth, { acknowledgement: 'One moment.', apology: 'Sorry.', fallback: 'Ask the desk.', notUnderstood: 'Again?' });
+  const prompts = await FixedPrompts.synthesize(mouth, { acknowledgement: 'One moment.', apology: 'Sorry.', fallback: 'Ask the desk.', notUnderstood: 'Again?', disclosure: 'I am an automated assistant.' });
   vi.useFakeTimers({ now: 1_000_000 });
   const gpio = new FakeGpio(() => Date.now());
   const leds = await Leds.open(gpio, configSchema.parse({ hw: { gpio: { leds: { status: 27 } } } }).hw.gpio.leds, createLogger('silent'));

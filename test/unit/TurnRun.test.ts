@@ -69,6 +69,7 @@ async function setup({ transcript = 'where is the lift', streaming = true, turn:
     apology: config.turn.apology,
     fallback: config.dialog.fallbackReply,
     notUnderstood: config.dialog.notUnderstoodReply,
+    disclosure: config.site.disclosure,
   });
   mouth.spoken.length = 0;
   vi.useFakeTimers({ now: 1_000_000 });
