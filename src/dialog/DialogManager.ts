@@ -10,7 +10,7 @@ import { TroubleshootingFlow } from './flows/TroubleshootingFlow.js';
 import type { FrontDesk } from './FrontDesk.js';
 import type { FrontDeskEvent } from './FrontDeskEvent.js';
 import { IntentMatcher, type IntentId, type IntentMatch } from './IntentMatcher.js';
-import { capitalise, onDay, speakRanges } from './replies.js';
+import { capitalise, onDay, speakRanges, wifiAnswer } from './replies.js';
 import { classifyAnswer } from './text/classifyAnswer.js';
 import { extractContact } from './text/extractContact.js';
 import { extractName } from './text/extractName.js';
@@ -207,11 +207,7 @@ export class DialogManager {
         return site.directions;
       case 'wifi': {
         const wifi = site.wifi;
-        if (!wifi) return undefined;
-        // The password is said only when the operator made it public.
-        if (wifi.password && wifi.passwordPublic) return `The wifi network is ${wifi.network} and the password is ${wifi.password}.`;
-        if (wifi.password) return `The wifi network is ${wifi.network}; please ask at the desk for the password.`;
-        return `The wifi network is ${wifi.network}.`;
+        return wifi ? wifiAnswer(wifi) : undefined;
       }
       case 'faq':
         return site.faq.find((entry) => entry.id === match.entityId)?.answer;

@@ -1,4 +1,5 @@
 import type { DateTime } from 'luxon';
+import type { SiteConfig } from '../config/siteSchema.js';
 import { speakDay } from './time/speak.js';
 
 /**
@@ -15,6 +16,13 @@ export function spellReference(reference: string): string {
 export function speakList(items: readonly string[], conjunction: 'or' | 'and' = 'or'): string {
   if (items.length <= 1) return items[0] ?? '';
   return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
+}
+
+/** The wifi answer, for the fast path and the FAQ tool alike: the password only when the operator made it public. */
+export function wifiAnswer(wifi: NonNullable<SiteConfig['wifi']>): string {
+  if (wifi.password && wifi.passwordPublic) return `The wifi network is ${wifi.network} and the password is ${wifi.password}.`;
+  if (wifi.password) return `The wifi network is ${wifi.network}; please ask at the desk for the password.`;
+  return `The wifi network is ${wifi.network}.`;
 }
 
 /** "consultation" → "a consultation", "eye test" → "an eye test". */

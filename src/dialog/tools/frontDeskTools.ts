@@ -3,6 +3,7 @@ import type { GbnfJsonObjectSchema } from 'node-llama-cpp';
 import type { SiteConfig } from '../../config/siteSchema.js';
 import type { FrontDeskEvent } from '../FrontDeskEvent.js';
 import type { FrontDesk } from '../FrontDesk.js';
+import { speakList, withArticle } from '../replies.js';
 import { leadSummary, scoreLead } from '../scoreLead.js';
 import type { Slot } from '../time/Slot.js';
 import { speakDay, speakSlot, speakTime } from '../time/speak.js';
@@ -73,10 +74,6 @@ function defineTool<T>(
 }
 
 /** "a consultation", "an eye test". */
-function withArticle(name: string): string {
-  return /^[aeiou]/i.test(name) ? `an ${name}` : `a ${name}`;
-}
-
 /** The form the tools take times in, so that a slot found can be passed straight to a booking. */
 const LOCAL_FORMAT = "yyyy-MM-dd'T'HH:mm";
 
@@ -143,7 +140,7 @@ function buildTools(site: SiteConfig): FrontDeskTool[] {
           if (args.date.endOf('day') < now) return { say: 'That day has already passed.', events: [], data: data([]) };
           const day = speakDay(args.date, now);
           const sameDay = frontDesk.freeSlots(args.service, args.date < now ? now : args.date, 3, { ...options, sameDayOnly: true });
-          if (sameDay.length > 0) return { say: `For ${what} ${day} I have ${toolSpeech.list(sameDay.map((slot) => speakTime(slot.start)))}.`, events: [], data: data(sameDay) };
+          if (sameDay.length > 0) return { say: `For ${what} ${day} I have ${speakList(sameDay.map((slot) => speakTime(slot.start)))}.`, events: [], data: data(sameDay) };
           const later = frontDesk.freeSlots(args.service, args.date.plus({ days: 1 }), 3, options);
           if (later.length === 0) return { say: `I have nothing free for ${what} ${day} or after it.`, events: [], data: data(later) };
           return { say: `I have nothing free for ${what} ${day}. The next free times are ${sayGrouped(later, now)}.`, events: [], data: data(later) };
@@ -289,5 +286,5 @@ function sayGrouped(slots: Slot[], now: DateTime): string {
   const first = slots[0];
   if (first === undefined) return '';
   const oneDay = slots.every((slot) => slot.start.hasSame(first.start, 'day'));
-  return oneDay ? `${speakDay(first.start, now)} at ${toolSpeech.list(slots.map((slot) => speakTime(slot.start)))}` : toolSpeech.slots(slots, now);
+  return oneDay ? `${speakDay(first.start, now)} at ${speakList(slots.map((slot) => speakTime(slot.start)))}` : toolSpeech.slots(slots, now);
 }

@@ -1,4 +1,5 @@
 import type { FrontDesk } from '../FrontDesk.js';
+import { wifiAnswer } from '../replies.js';
 
 /** Words that say nothing about what is asked ("where can I …", "do you have …"). */
 const STOPWORDS = new Set(
@@ -50,10 +51,7 @@ function entries(frontDesk: FrontDesk): Entry[] {
     list.push({
       id: 'wifi',
       phrasings: ['wifi', 'wi fi', 'wireless', 'internet', 'wifi password', 'internet password'],
-      answer: () =>
-        wifi.passwordPublic && wifi.password !== undefined
-          ? `The wifi network is ${wifi.network} and the password is ${wifi.password}.`
-          : `The wifi network is ${wifi.network}; please ask at the desk for the password.`,
+      answer: () => wifiAnswer(wifi),
     });
   }
   return list;

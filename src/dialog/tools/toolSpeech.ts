@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { SiteConfig } from '../../config/siteSchema.js';
 import type { BookingRefusal, Slot } from '../time/Slot.js';
+import { speakList } from '../replies.js';
 import { speakSlot } from '../time/speak.js';
 
 /**
@@ -13,14 +14,9 @@ export const toolSpeech = {
     return reference.split('').join(' ');
   },
 
-  /** "a, b or c". */
-  list(items: string[]): string {
-    return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
-  },
-
   /** "Tuesday the 9th at 10:00, 10:30 or Wednesday the 10th at 09:00". */
   slots(slots: Slot[], now: DateTime): string {
-    return toolSpeech.list(slots.map((slot) => speakSlot(slot.start, now)));
+    return speakList(slots.map((slot) => speakSlot(slot.start, now)));
   },
 
   /** Why a time cannot be booked, with the site's own limits. */
