@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deviceIdSchema, mqttSchema } from './mqttSchema.js';
 import { siteSchema, storageSchema } from './siteSchema.js';
 
 /**
@@ -431,6 +432,10 @@ const configShape = z.strictObject({
   /** The front desk: hours, services, FAQ, guides (src/config/siteSchema.ts). */
   site: siteSchema.prefault({}),
   storage: storageSchema.prefault({}),
+  /** Names this kiosk in MQTT topics and Home Assistant. Default: the hostname, reduced to letters, digits, "-" and "_". */
+  deviceId: deviceIdSchema.optional(),
+  /** Telemetry, health and remote management over MQTT (src/config/mqttSchema.ts); off while `mqtt.url` is unset. */
+  mqtt: mqttSchema.prefault({}),
 });
 
 /** Every setting, each checked on its own and then against the settings it must agree with. */
