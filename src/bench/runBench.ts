@@ -2,6 +2,7 @@ import type { KioskConfig } from '../config/schema.js';
 import type { Logger } from '../logging/createLogger.js';
 import { turnLatencies, type Turn } from '../turn/Turn.js';
 import { runFileConversation } from '../app/runFileConversation.js';
+import { TURN_STAGES } from '../telemetry/turnStages.js';
 import { percentile } from './percentile.js';
 
 export interface BenchOptions {
@@ -66,20 +67,7 @@ function summarise(turns: Turn[]): ModeResult {
   return {
     turns: rows.length,
     paths,
-    stages: {
-      endOfSpeechToAsrFinal: stat(({ l }) => l.endOfSpeechToAsrFinal),
-      vadHangover: stat(({ turn }) => turn.compute.vadHangover),
-      asrCompute: stat(({ turn }) => turn.compute.asr),
-      asrFinalToLlmFirstToken: stat(({ l }) => l.asrFinalToLlmFirstToken),
-      llmComputeToFirstPhrase: stat(({ turn }) => turn.compute.llm),
-      llmFirstTokenToTtsFirstAudio: stat(({ l }) => l.llmFirstTokenToTtsFirstAudio),
-      ttsComputeFirstAudio: stat(({ turn }) => turn.compute.tts),
-      asrFinalToFirstAudio: stat(({ turn }) => span(turn, 'asrFinal', 'playbackStart')),
-      endOfSpeechToFirstAudio: stat(({ l }) => l.endOfSpeechToFirstAudio),
-      glue: stat(({ l }) => l.glue),
-      // The front desk's fast path (target ≤ 20 ms): final transcript → first phrase handed to TTS.
-      ruleFinalToFirstPhrase: stat(({ turn }) => (turn.path === 'rule' ? span(turn, 'asrFinal', 'firstPhrase') : undefined)),
-    },
+    stages: Object.fromEntries(TURN_STAGES.map((stage) => [stage.name, stat(({ turn }) => stage.of(turn))])),
     glueShare: glue / total,
     multiSentence: {
       ...stat(({ turn }) => (isMultiSentence(turn.reply) ? span(turn, 'asrFinal', 'playbackStart') : undefined)),

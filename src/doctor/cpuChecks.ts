@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readThermalZones, type ThermalReading } from '../system/cpuReadings.js';
 import { DEFAULT_CHECK_TIMEOUT_MS, type CheckOutcome, type DoctorCheck } from './DoctorCheck.js';
 import { runTool } from './runTool.js';
 import { judgeThrottled, parseThrottled } from './throttleFlags.js';
@@ -7,37 +6,6 @@ import { judgeThrottled, parseThrottled } from './throttleFlags.js';
 /** A Pi starts to throttle at 80 °C (85 °C hard limit): warn well before, fail once it is there. */
 export const TEMPERATURE_WARN_C = 70;
 export const TEMPERATURE_FAIL_C = 80;
-
-/** One thermal zone's reading. */
-export interface ThermalReading {
-  zone: string;
-  /** `cpu-thermal` on a Pi, `x86_pkg_temp` on a PC. */
-  type: string;
-  celsius: number;
-}
-
-/** Every readable thermal zone under `root` (sysfs reports millidegrees Celsius). */
-export function readThermalZones(root = '/sys/class/thermal'): ThermalReading[] {
-  let zones: string[];
-  try {
-    zones = readdirSync(root).filter((name) => /^thermal_zone\d+$/.test(name));
-  } catch {
-    return [];
-  }
-  const readings: ThermalReading[] = [];
-  for (const zone of zones) {
-    const read = (file: string) => {
-      try {
-        return readFileSync(join(root, zone, file), 'utf8').trim();
-      } catch {
-        return undefined;
-      }
-    };
-    const milli = Number.parseInt(read('temp') ?? '', 10);
-    if (Number.isFinite(milli)) readings.push({ zone, type: read('type') ?? zone, celsius: milli / 1000 });
-  }
-  return readings;
-}
 
 /** The hottest zone decides: ok below 70 °C, warn from 70, fail from 80. */
 export function judgeTemperature(readings: readonly ThermalReading[]): CheckOutcome {

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { explainAddonError, failedAddonPackage } from '../../src/doctor/addonLoadError.js';
-import { judgeTemperature, readThermalZones } from '../../src/doctor/cpuChecks.js';
+import { judgeTemperature } from '../../src/doctor/cpuChecks.js';
 import { configuredPins } from '../../src/doctor/gpioCheck.js';
 import { formatDbfs, pcmLevel } from '../../src/doctor/pcmLevel.js';
 import { judgeDisk, judgeMemory, memoryNeededBytes, parseMeminfo } from '../../src/doctor/resourceChecks.js';
 import { judgeService, parseSystemctlShow } from '../../src/doctor/systemdCheck.js';
-import { decodeThrottled, judgeThrottled, parseThrottled } from '../../src/doctor/throttleFlags.js';
+import { judgeThrottled, parseThrottled } from '../../src/doctor/throttleFlags.js';
 import { usedModelFiles } from '../../src/doctor/usedModelFiles.js';
 import { judgeNodeVersion } from '../../src/doctor/versionChecks.js';
+import { decodeThrottled, readThermalZones } from '../../src/system/cpuReadings.js';
 import { useTempDirs } from '../helpers/tempDirs.js';
 
 const tempDir = useTempDirs('kv-doctor-unit-');
