@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { KioskVoiceError } from './errors.js';
 import { registerAppointmentsCommand } from './cli/appointmentsCommand.js';
 import { registerBenchCommand } from './cli/benchCommand.js';
@@ -11,9 +10,10 @@ import { registerDoctorCommand } from './cli/doctorCommand.js';
 import { registerGapsCommand } from './cli/gapsCommand.js';
 import { registerLeadsCommand } from './cli/leadsCommand.js';
 import { registerModelsCommand } from './cli/modelsCommand.js';
+import { registerMqttCommand } from './cli/mqttCommand.js';
 import { registerRunCommand } from './cli/runCommand.js';
+import { VERSION } from './version.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function reportAndExit(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode);
@@ -25,7 +25,7 @@ function reportAndExit(error: unknown): never {
 
 const program = new Command('kiosk-voice')
   .description('On-device voice agent for a kiosk: VAD, speech recognition, LLM and TTS on the device.')
-  .version(pkg.version)
+  .version(VERSION)
   .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent (overrides config logLevel)')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
@@ -40,6 +40,7 @@ registerDoctorCommand(program);
 registerAppointmentsCommand(program);
 registerLeadsCommand(program);
 registerGapsCommand(program);
+registerMqttCommand(program);
 
 process.on('unhandledRejection', reportAndExit);
 // `kiosk-voice … | head` closes our stdout early: that is the reader's choice, not an error.

@@ -7,6 +7,7 @@ import { createAudioSink, type PlaybackSink } from '../audio/playback/createAudi
 import type { KioskConfig } from '../config/schema.js';
 import type { FrontDeskEvent } from '../dialog/FrontDeskEvent.js';
 import { KioskVoiceError } from '../errors.js';
+import type { ButtonGestureEvent } from '../hw/Button.js';
 import { TurnHardware } from '../hw/TurnHardware.js';
 import type { Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
@@ -19,6 +20,7 @@ import type { TurnState } from '../turn/TurnState.js';
 import { Engines, type LoadTimes } from '../workers/Engines.js';
 import type { WorkerHealth } from '../workers/EngineWorker.js';
 import { fixedPromptTexts } from './fixedPromptTexts.js';
+import { runSelfTest, type InjectedSpeech } from './selfTest.js';
 
 export interface KioskDaemonOptions {
   config: KioskConfig;
@@ -49,10 +51,18 @@ interface KioskDaemonEvents {
   turn: [Turn];
   /** A business event of the front desk (a handoff, a booking…), for extensions such as MQTT. */
   frontDesk: [{ turnId: number; event: FrontDeskEvent }];
+  /** A push-button gesture, as the button saw it (the controller acts on it as well). */
+  button: [ButtonGestureEvent];
 }
 
 /** `stop()` was called before `start()` finished; what had started is stopped. */
 export class StartInterruptedError extends KioskVoiceError {}
+
+/** A command needs the running kiosk, but it has not started (or has stopped). */
+export class DaemonNotRunningError extends KioskVoiceError {}
+
+/** The self-test waits this long for its turn to be answered. */
+const SELFTEST_TIMEOUT_MS = 30_000;
 
 /** The wake phrase was asked for but no keyword-spotter model is configured. */
 export class WakeModelMissingError extends KioskVoiceError {}
@@ -76,6 +86,8 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
   private lastTurn: DaemonHealth['lastTurn'];
   private micGate = false;
   private handoffLedTimer: NodeJS.Timeout | undefined;
+  /** While a self-test runs, its speech replaces the microphone's frames. */
+  private injected: InjectedSpeech | undefined;
 
   constructor(private readonly options: KioskDaemonOptions) {
     super();
@@ -130,6 +142,7 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
     });
     this.controller = controller;
     this.hardware.attach(controller);
+    this.hardware.observeButton((event) => this.emit('button', event));
     controller.on('turn', (turn) => this.onTurn(turn));
     controller.on('stateChanged', ({ to }) => {
       if (to === 'thinking') failpoint('main.thinking');
@@ -179,6 +192,50 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
     this.engines.setLogLevel(level);
   }
 
+  /** The speaker's volume factor (0–2), as set in the config or by an operator since. */
+  get volume(): number {
+    return this.sink?.volume ?? this.options.config.audio.playback.volume;
+  }
+
+  /** Changes the speaker's volume from the next sound on (an operator's command). */
+  setVolume(volume: number): void {
+    this.running().sink.setVolume(volume);
+    this.options.logger.info({ volume }, 'volume changed');
+  }
+
+  /**
+   * Says an operator's text (MQTT `say`) while the kiosk rests; refused (KioskBusyError) while a
+   * visitor is served or the kiosk is muted. Resolves when it was played; `heardWhole` false when
+   * something cut it.
+   */
+  async say(text: string): Promise<{ heardWhole: boolean; seconds: number }> {
+    const { controller } = this.running();
+    // Refused before synthesis when it would be refused after it anyway.
+    const refusal = controller.announcementRefusal();
+    if (refusal) throw refusal;
+    const parts: Int16Array[] = [];
+    for await (const audio of this.engines.mouth.speak(text, new AbortController().signal)) parts.push(audio.samples);
+    const heardWhole = await controller.announce(parts);
+    const samples = parts.reduce((n, p) => n + p.length, 0);
+    return { heardWhole, seconds: Math.round((samples / this.engines.mouth.sampleRate) * 100) / 100 };
+  }
+
+  /** Speaks the self-test phrase through the whole pipeline (see runSelfTest) and resolves with its turn. */
+  selftest(): Promise<Turn> {
+    const { controller } = this.running();
+    return runSelfTest({
+      controller,
+      mouth: this.engines.mouth,
+      inject: (speech) => (this.injected = speech),
+      timeoutMs: SELFTEST_TIMEOUT_MS,
+    });
+  }
+
+  private running(): { controller: TurnController; sink: PlaybackSink } {
+    if (!this.controller || !this.sink || this.stopping) throw new DaemonNotRunningError('the kiosk is not running', 'wait until it has started');
+    return { controller: this.controller, sink: this.sink };
+  }
+
   /** The turn controller, for extensions (MQTT, watchdog) that subscribe to it and call its triggers. */
   get turnController(): TurnController | undefined {
     return this.controller;
@@ -208,6 +265,7 @@ export class KioskDaemon extends EventEmitter<KioskDaemonEvents> {
    */
   private async listen(controller: TurnController): Promise<void> {
     for await (const frame of this.capture) {
+      this.injected?.fill(frame.samples);
       const open = controller.micOpen(frame.capturedAt);
       if (open !== this.micGate) {
         this.micGate = open;

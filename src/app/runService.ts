@@ -4,10 +4,13 @@ import { droppedLogLines, type Logger } from '../logging/createLogger.js';
 import { EventLoopLag } from '../system/EventLoopLag.js';
 import { onLogLevelSignals, onStopSignal } from '../system/signals.js';
 import { SystemdNotifier } from '../system/SystemdNotifier.js';
-import { KioskDaemon } from './KioskDaemon.js';
+import type { Tree } from '../config/tree.js';
+import { MqttBridge } from '../telemetry/mqtt/MqttBridge.js';
+import { VERSION } from '../version.js';
+import { kioskCommands, serviceHealth } from './kioskCommands.js';
+import { KioskService } from './KioskService.js';
 import { statusLine } from './pipelineProblems.js';
 import { ServiceWatchdog } from './ServiceWatchdog.js';
-import { resolveStoragePath } from '../storage/resolveStoragePath.js';
 
 export interface RunServiceOptions {
   config: KioskConfig;
@@ -16,6 +19,12 @@ export interface RunServiceOptions {
   logger: Logger;
   /** Where NOTIFY_SOCKET and WATCHDOG_USEC are read, and the audio/GPIO children's environment. */
   env?: NodeJS.ProcessEnv;
+  /** The config file (`--config`), which MQTT's set_config edits. */
+  configFile?: string | undefined;
+  /** The settings resolved again as at start (a pipeline restart reads the file anew). */
+  reloadConfig?: () => { config: KioskConfig; modelsDir: string };
+  /** The whole config for an edited config-file tree, resolved as at start (set_config's check). */
+  resolveFileTree?: (tree: Tree) => KioskConfig;
 }
 
 /** While models load, start-up is extended by this much from now… */
@@ -35,9 +44,26 @@ export async function runService(options: RunServiceOptions): Promise<{ code: nu
   const { config, modelsDir, logger } = options;
   const env = options.env ?? process.env;
   const notifier = SystemdNotifier.fromEnvironment(env, logger);
-  const storagePath = resolveStoragePath(config.storage, env);
-  const daemon = new KioskDaemon({ config, modelsDir, storagePath, logger, env });
-  const offLevels = onLogLevelSignals(logger, config.logLevel, (level) => daemon.setLogLevel(level));
+  const service = new KioskService({ config, modelsDir, logger, env, ...(options.reloadConfig && { reloadConfig: options.reloadConfig }) });
+  const offLevels = onLogLevelSignals(logger, config.logLevel, (level) => service.setLogLevel(level));
+  // Connected before the models load, so an operator sees the kiosk come up; it never blocks a visitor.
+  const mqtt = MqttBridge.create({
+    config,
+    env,
+    logger,
+    version: VERSION,
+    health: () => ({ ...serviceHealth(service, VERSION) }),
+    currentConfig: () => service.config,
+    commands: kioskCommands({
+      service,
+      logger,
+      version: VERSION,
+      configFile: options.configFile,
+      resolveFileTree: options.resolveFileTree ?? (() => service.config),
+    }),
+  });
+  service.on('daemon', (daemon) => mqtt?.attach(daemon));
+  mqtt?.start();
 
   let watchdog: ServiceWatchdog | undefined;
   let stopAsked = false;
@@ -52,14 +78,15 @@ export async function runService(options: RunServiceOptions): Promise<{ code: nu
         logger.error({ afterMs: STOP_DEADLINE_MS }, 'stopping took too long; exiting anyway');
         resolve({ code, forced: true });
       }, STOP_DEADLINE_MS);
-      void daemon.stop().then(() => {
+      // The broker hears `offline` while the daemon stops, within the same deadline.
+      void Promise.all([service.stop(), mqtt?.stop()]).then(() => {
         clearTimeout(deadline);
         resolve({ code, forced: false });
       });
     };
   });
   const offStop = onStopSignal(logger, () => requestStop(0));
-  daemon.on('fatal', (error) => {
+  service.on('fatal', (error) => {
     logger.fatal({ err: error }, 'the daemon cannot go on; exiting so the service manager restarts it');
     requestStop(1);
   });
@@ -69,7 +96,7 @@ export async function runService(options: RunServiceOptions): Promise<{ code: nu
   const extender = setInterval(() => notifier?.extendTimeout(LOAD_EXTEND_MS), LOAD_EXTEND_EVERY_MS);
   let loadMs;
   try {
-    loadMs = await daemon.start();
+    loadMs = await service.start();
   } catch (error) {
     // A stop asked for while models load makes the start fail; that is the stop, not an error.
     if (!stopAsked) notifier?.status(`failed to start: ${error instanceof KioskVoiceError ? error.toUserLine() : String(error)}`);
@@ -77,17 +104,18 @@ export async function runService(options: RunServiceOptions): Promise<{ code: nu
     offLevels();
     notifier?.close();
     if (stopAsked) return stopped;
+    await mqtt?.stop();
     throw error;
   } finally {
     clearInterval(extender);
   }
 
   logger.info({ loadMs, capture: config.audio.capture.device, playback: config.audio.playback.device, fullDuplex: config.audio.fullDuplex }, 'listening');
-  notifier?.ready(statusLine(daemon.health(), []));
-  watchdog = notifier && new ServiceWatchdog({ notifier, subject: daemon, watchdogUsec: notifier.watchdogUsec, logger });
+  notifier?.ready(statusLine(service.health(), []));
+  watchdog = notifier && new ServiceWatchdog({ notifier, subject: service, watchdogUsec: notifier.watchdogUsec, logger });
   watchdog?.start();
   const healthLag = new EventLoopLag();
-  const healthTimer = setInterval(() => logger.info({ health: { ...daemon.health(), process: processHealth(healthLag) } }, 'health'), config.healthLogSeconds * 1000);
+  const healthTimer = setInterval(() => logger.info({ health: { ...service.health(), process: processHealth(healthLag) } }, 'health'), config.healthLogSeconds * 1000);
   healthTimer.unref();
 
   const result = await stopped;

@@ -1,12 +1,15 @@
 import { resolve } from 'node:path';
 import { resolveConfig, type ConfigLayer, type ConfigWarning } from '../config/loadConfig.js';
 import type { KioskConfig, KioskConfigInput } from '../config/schema.js';
+import type { Tree } from '../config/tree.js';
 import { createLogger } from '../logging/createLogger.js';
 import { modelSetConfig } from '../models/configForModelSet.js';
 import { loadManifest } from '../models/manifestSchema.js';
 
 export interface RuntimeOptions {
   config?: string | undefined;
+  /** The config file's settings after an edit, used instead of reading the file (set_config's check). */
+  configValues?: Tree | undefined;
   /** A model set from models/manifest.json, e.g. `test` or `pi5`. */
   models?: string | undefined;
   modelsDir?: string | undefined;
@@ -45,7 +48,7 @@ export function resolveRuntimeConfig(
   const cliFlags: KioskConfigInput = { ...flags };
   if (options.modelsDir) cliFlags.models = { dir: options.modelsDir };
   if (options.logLevel) cliFlags.logLevel = options.logLevel as KioskConfig['logLevel'];
-  const { config, warnings } = resolveConfig({ defaults: options.defaults, base, file: options.config, layers, flags: cliFlags, env });
+  const { config, warnings } = resolveConfig({ defaults: options.defaults, base, file: options.config, fileValues: options.configValues, layers, flags: cliFlags, env });
   if (warnings.length) {
     const report = options.onWarning ?? defaultReporter(config.logLevel);
     for (const warning of warnings) report(warning);

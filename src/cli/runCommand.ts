@@ -41,9 +41,18 @@ export function registerRunCommand(program: Command): void {
       if (options.outputDevice) flags.audio!.playback = { device: options.outputDevice };
       if (options.trigger) flags.turn = { trigger: options.trigger as NonNullable<KioskConfigInput['turn']>['trigger'] };
       if (options.pretty) flags.logFormat = 'pretty';
-      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel }, flags);
+      const runtime = { ...options, logLevel };
+      const { config, modelsDir } = resolveRuntimeConfig(runtime, flags);
       const logger = createLogger(config.logLevel, { format: config.logFormat, bindings: { service: 'kiosk-voice' } });
-      const { code, forced } = await runService({ config, modelsDir, logger });
+      const { code, forced } = await runService({
+        config,
+        modelsDir,
+        logger,
+        configFile: options.config,
+        // Resolved exactly as at start: a set_config or a pipeline restart sees the same layers.
+        reloadConfig: () => resolveRuntimeConfig(runtime, flags),
+        resolveFileTree: (tree) => resolveRuntimeConfig({ ...runtime, configValues: tree, onWarning: () => undefined }, flags).config,
+      });
       // A forced stop may leave a hung child or worker behind; the loop would never drain.
       if (forced) process.exit(code);
       process.exitCode = code;

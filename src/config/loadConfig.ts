@@ -28,6 +28,8 @@ export interface LoadConfigOptions {
   base?: ConfigLayer[];
   /** A YAML or JSON file (JSON is YAML). */
   file?: string | undefined;
+  /** The file's settings as they would be after an edit (set_config), used instead of reading `file`. */
+  fileValues?: Tree | undefined;
   /** Layers over the file and under the environment, e.g. the model files a model set picks. */
   layers?: ConfigLayer[];
   /** Applied last: explicit command-line flags. */
@@ -189,7 +191,7 @@ export function resolveConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const layers: Layer[] = [];
   layers.push(asLayer("the command's defaults", options.defaults));
   for (const layer of options.base ?? []) layers.push(asLayer(layer.source, layer.values, layer.overridesFile ? { overridesFile: layer.overridesFile } : {}));
-  const fileLayer = options.file ? asLayer(`config file ${options.file}`, readConfigFile(options.file)) : undefined;
+  const fileLayer = options.file ? asLayer(`config file ${options.file}`, options.fileValues ?? readConfigFile(options.file)) : undefined;
   if (fileLayer) layers.push(fileLayer);
   for (const layer of options.layers ?? []) layers.push(asLayer(layer.source, layer.values, layer.overridesFile ? { overridesFile: layer.overridesFile } : {}));
   const env = envLayer(options.env ?? process.env);

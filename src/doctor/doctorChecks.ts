@@ -6,7 +6,7 @@ import type { DoctorCheck } from './DoctorCheck.js';
 import { gpioCheck } from './gpioCheck.js';
 import { modelsCheck } from './modelsCheck.js';
 import { databaseCheck } from './databaseCheck.js';
-import { mqttCheck } from './notConfiguredChecks.js';
+import { mqttCheck } from './mqttCheck.js';
 import { diskCheck, memoryCheck } from './resourceChecks.js';
 import { systemdCheck } from './systemdCheck.js';
 import { librariesCheck, nativeAddonsCheck, nodeCheck } from './versionChecks.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/createLogger.js';
 import type { ButtonGesture, StateChange, TurnState } from '../turn/TurnState.js';
-import { Button } from './Button.js';
+import { Button, type ButtonGestureEvent } from './Button.js';
 import type { GpioBackend, GpioConfig, GpioInput } from './gpio/GpioBackend.js';
 import { createGpioBackend } from './gpio/createGpioBackend.js';
 import { Leds } from './Leds.js';
@@ -66,6 +66,11 @@ export class TurnHardware {
     this.leds.show(controls.state);
     controls.on('stateChanged', this.onState);
     this.button?.on('gesture', ({ gesture, at }) => this.onGesture(gesture, at));
+  }
+
+  /** Tells `listener` of every button gesture (for telemetry); the controller is driven by `attach`. */
+  observeButton(listener: (event: ButtonGestureEvent) => void): void {
+    this.button?.on('gesture', listener);
   }
 
   setMicLive(on: boolean): void {

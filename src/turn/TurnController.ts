@@ -8,6 +8,7 @@ import type { PlaybackLedger } from './PlaybackLedger.js';
 import type { Brain, Ears, HeardEvent, Mouth } from './ports.js';
 import type { Turn, TurnTrigger } from './Turn.js';
 import { TurnRun } from './TurnRun.js';
+import { KioskVoiceError } from '../errors.js';
 import type { StateChange, TurnState } from './TurnState.js';
 
 export type TriggerMode = NonNullable<KioskConfig['turn']['trigger']>;
@@ -64,6 +65,9 @@ interface LastAnswer {
   text: string;
   audio: Int16Array[];
 }
+
+/** An operator's announcement was refused: a visitor is being served, or the kiosk is muted or stopping. */
+export class KioskBusyError extends KioskVoiceError {}
 
 /** Slack past the turn's own deadline before the controller's guard steps in. */
 const GUARD_SLACK_MS = 2000;
@@ -252,7 +256,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     const id = ++this.turnSeq;
     this.activeTurn = { id, trigger: 'button' };
     this.transition('speaking', 'repeat', this.activeTurn);
-    this.playClip(last.audio, 'repeated', () => this.afterAnswer());
+    void this.playClip(last.audio, 'repeated', () => this.afterAnswer());
     this.options.logger.info({ turnId: id, reply: last.text }, 'repeating the last answer');
   }
 
@@ -284,6 +288,32 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
 
   unmute(): void {
     if (this.current === 'muted') this.transition('idle', 'unmute', undefined);
+  }
+
+  /**
+   * An operator's announcement (MQTT `say`), already synthesised: played at once while the kiosk
+   * rests (idle, or waiting for a follow-up). Refused with KioskBusyError while a visitor is being
+   * served or the kiosk is muted, so an operator never talks over a visitor. Resolves when it is
+   * over: true when it was heard whole, false when something cut it (a press, a mute).
+   */
+  announce(audio: Int16Array[]): Promise<boolean> {
+    const refusal = this.announcementRefusal();
+    if (refusal) return Promise.reject(refusal);
+    this.open = undefined;
+    const id = ++this.turnSeq;
+    this.activeTurn = { id, trigger: 'mqtt' };
+    this.transition('speaking', 'announcement', this.activeTurn);
+    return this.playClip(audio, 'announcement', () => {
+      this.echoClosedUntil = this.now() + this.options.config.turn.echoTailMs;
+      this.transition('idle', 'announced', undefined);
+    });
+  }
+
+  /** Why an announcement would be refused now; undefined when it would be played. */
+  announcementRefusal(): KioskBusyError | undefined {
+    if (this.stopped) return new KioskBusyError('the kiosk is stopping', 'try again once it runs');
+    if (this.current !== 'idle' && this.current !== 'followUp') return new KioskBusyError(`the kiosk is ${this.current}`, 'try again when its state is idle');
+    return undefined;
   }
 
   /** Forgets the conversation and the last answer; the system prompt stays evaluated. */
@@ -465,7 +495,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     const { prompts, earcons } = this.options;
     const clip = [earcons.error, prompts.get('apology').samples].filter((s): s is Int16Array => s !== undefined);
     this.transition('error', reason, this.activeTurn);
-    this.playClip(clip, 'apology', () => {
+    void this.playClip(clip, 'apology', () => {
       this.echoClosedUntil = this.now() + this.options.config.turn.echoTailMs;
     });
   }
@@ -487,17 +517,22 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.transition('idle', reason, undefined);
   }
 
-  /** Plays fixed audio (a repeat, an apology) and calls `then` when it has been heard, unless superseded. */
-  private playClip(parts: Int16Array[], what: string, then: () => void): void {
+  /**
+   * Plays fixed audio (a repeat, an apology, an announcement) and calls `then` when it has been
+   * heard, unless superseded; resolves with whether it was (false: something cut it).
+   */
+  private playClip(parts: Int16Array[], what: string, then: () => void): Promise<boolean> {
     const generation = ++this.clipGeneration;
     for (const samples of parts) this.options.speaker.write(samples);
-    this.options.speaker.drain().then(
-      () => generation === this.clipGeneration && then(),
-      (error: unknown) => {
-        this.options.logger.error({ err: error, what }, 'playback failed');
-        if (generation === this.clipGeneration) then();
-      },
-    );
+    const finish = () => {
+      const current = generation === this.clipGeneration;
+      if (current) then();
+      return current;
+    };
+    return this.options.speaker.drain().then(finish, (error: unknown) => {
+      this.options.logger.error({ err: error, what }, 'playback failed');
+      return finish();
+    });
   }
 
   private playEarcon(which: 'listening' | 'error'): void {

@@ -103,7 +103,7 @@ describe('kiosk-voice doctor on this machine (no sound card, no GPIO, no systemd
     // No pins configured: nothing to claim, and the line says there is no chip either.
     expect(byName.get('gpio')).toEqual({ name: 'gpio', status: 'ok', detail: 'not configured (no button or LED pins in hw.gpio); no /dev/gpiochip* here' });
     expect(byName.get('models')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^7 files, .*: 2 match the manifest's sha256, 5 present .*; engine start-up checks pass$/) });
-    expect(byName.get('mqtt')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^not configured/) });
+    expect(byName.get('mqtt')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^off \(mqtt.url is not set\)/) });
     // A bare HOME: the default database would be made in its state directory at the kiosk's first start.
     expect(byName.get('database')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^no database at \/.+\/frontdesk\.sqlite yet; the kiosk creates it when it starts$/) });
     expect(byName.get('cpu temperature')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/no thermal sensor/) });

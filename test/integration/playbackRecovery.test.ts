@@ -11,6 +11,7 @@ import { loadWavForPipeline } from '../../src/audio/toPipelineAudio.js';
 import { PlaybackLedger } from '../../src/turn/PlaybackLedger.js';
 import { indexOfSequence, noise } from '../helpers/pcmSignals.js';
 import { DaemonProcess, type LogLine } from '../helpers/daemonProcess.js';
+import { addAskingMic, type AskingMic } from '../helpers/askingMic.js';
 import { createFakeAlsa, type FakeAlsa } from '../helpers/fakeAlsa.js';
 import { createFakeSpeaker } from '../helpers/fakeSpeaker.js';
 import { sharedFile } from '../helpers/sharedModels.js';
@@ -264,23 +265,28 @@ describe.each([
   let alsa: FakeAlsa | undefined;
   let daemon: DaemonProcess | undefined;
   let watch: SpeakerWatch | undefined;
+  let askingMic: AskingMic | undefined;
   afterEach(async () => {
     watch?.stop();
     daemon?.kill();
+    await daemon?.exited;
+    askingMic?.close();
     await alsa?.close();
-    daemon = alsa = watch = undefined;
+    daemon = alsa = watch = askingMic = undefined;
   });
 
-  /** The daemon hearing the question every ~9.3 s (the question, then 5 s of quiet), with a short rule reply. */
+  /**
+   * The daemon with a short rule reply and a mic that asks the question when a turn is wanted: a
+   * mic paced by a busy machine could tear holes in the question and make it another one.
+   */
   async function start() {
     const { samples } = await loadWavForPipeline(sharedFile('audio/flite_rms_opening_hours.wav'));
-    const mic = new Int16Array(samples.length + RATE * 5);
-    mic.set(samples);
-    const fakeAlsa = await createFakeAlsa({ mics: { kmic: { audio: mic, rate: RATE, channels: 1, then: 'loop' } } });
+    const fakeAlsa = await createFakeAlsa();
     alsa = fakeAlsa;
+    const mic = addAskingMic(fakeAlsa, 'askmic');
     const config = join(fakeAlsa.home, 'kiosk.yaml');
     writeFileSync(config, `dialog:\n  rules:\n    - match: [opening hours]\n      reply: "${REPLY}"\n`);
-    const d = new DaemonProcess(['--config', config, '--input-device', 'kmic', '--output-device', 'kspk'], {
+    const d = new DaemonProcess(['--config', config, '--input-device', mic.pcm, '--output-device', 'kspk'], {
       ...fakeAlsa.env,
       KIOSK_VOICE__AUDIO__PLAYBACK__BACKEND: backend,
       KIOSK_VOICE__AUDIO__CAPTURE__BACKEND: 'arecord',
@@ -288,7 +294,18 @@ describe.each([
     daemon = d;
     const w = new SpeakerWatch(fakeAlsa.speakerFile);
     watch = w;
-    const turn = (n: number) => d.waitFor(() => d.logs.filter(isTurn).length >= n, 60_000, `turn ${n}`).then(() => d.logs.filter(isTurn)[n - 1]!);
+    /** The visitor asks for the nth time; resolves with that turn's line once the kiosk is idle again. */
+    const turn = async (n: number) => {
+      await d.waitFor((l) => l.msg === 'listening', 30_000, 'listening');
+      await mic.opened;
+      await mic.ask(samples);
+      await d.waitFor(() => d.logs.filter(isTurn).length >= n, 60_000, `turn ${n}`);
+      const line = d.logs.filter(isTurn)[n - 1]!;
+      const at = d.logs.indexOf(line);
+      await d.waitFor((l) => l.msg === 'state' && l.to === 'idle' && d.logs.indexOf(l) > at, 30_000, `idle after turn ${n}`);
+      return line;
+    };
+    askingMic = mic;
     const player = () => {
       const children = readFileSync(`/proc/${d.pid}/task/${d.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
       const pid = children.find((c) => {

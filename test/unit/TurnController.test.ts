@@ -396,6 +396,32 @@ describe('TurnController: the state table', () => {
     expect(t.states()).toEqual(['muted', 'idle', 'muted', 'idle']);
   });
 
+  it("an operator's announcement plays while the kiosk rests, is refused while a visitor is served or it is muted, and a press cuts it", async () => {
+    const t = await setup('button', { turn: { followUpSeconds: 0 } });
+    const second = new Int16Array(16000).fill(1000);
+    const played = t.controller.announce([second]);
+    expect(t.controller.state).toBe('speaking');
+    expect(t.controller.micOpen()).toBe(false);
+    await t.tick(1100);
+    await expect(played).resolves.toBe(true);
+    expect(t.controller.state).toBe('idle');
+    expect(t.changes.map((c) => c.reason)).toEqual(['announcement', 'announced']);
+
+    t.controller.trigger('button');
+    await expect(t.controller.announce([second])).rejects.toThrow('the kiosk is listening');
+    t.controller.cancel('test');
+    t.controller.mute();
+    await expect(t.controller.announce([second])).rejects.toThrow('the kiosk is muted');
+    t.controller.unmute();
+
+    const cut = t.controller.announce([second]);
+    await t.tick(300);
+    t.controller.trigger('button');
+    await t.tick(1000);
+    await expect(cut).resolves.toBe(false);
+    expect(t.controller.state).toBe('listening');
+  });
+
   it('a mouth that never finishes cannot keep the kiosk busy: the turn deadline ends it in error, then idle', async () => {
     const t = await setup('button', { turn: { maxTurnSeconds: 10, followUpSeconds: 0 } });
     t.mouth.hangNext = true;

@@ -78,7 +78,7 @@ export abstract class PacedSink implements AudioSink {
   abstract readonly backend: 'aplay' | 'naudiodon';
   readonly sampleRate: number;
   protected readonly logger: Logger | undefined;
-  private readonly volume: number;
+  private gain: number;
   private readonly leadMs: number;
   private readonly stallMs: number;
   private readonly reopenDelayMs: number;
@@ -112,9 +112,20 @@ export abstract class PacedSink implements AudioSink {
   private capMovedAt = 0;
   private lastPumpAt = 0;
 
+  /** The volume factor applied to what is written from now on (0–2; 1 leaves samples as they are). */
+  get volume(): number {
+    return this.gain;
+  }
+
+  /** Changes the volume for audio written from now on; what is already queued keeps its volume. */
+  setVolume(volume: number): void {
+    if (!Number.isFinite(volume) || volume < 0 || volume > 2) throw new RangeError(`volume must be between 0 and 2, not ${volume}`);
+    this.gain = volume;
+  }
+
   protected constructor(options: PacedSinkOptions) {
     this.sampleRate = options.sampleRate;
-    this.volume = options.volume ?? 1;
+    this.gain = options.volume ?? 1;
     this.leadMs = options.leadMs ?? 100;
     this.stallMs = options.stallMs ?? 1000;
     this.reopenDelayMs = options.reopenDelayMs ?? 250;
@@ -172,7 +183,7 @@ export abstract class PacedSink implements AudioSink {
   write(samples: Int16Array): void {
     if (this.closed) throw new Error(`${this.backend} sink written after close()`);
     if (samples.length === 0) return;
-    this.queue.push(applyVolume(samples, this.volume));
+    this.queue.push(applyVolume(samples, this.gain));
     this.queued += samples.length;
     this.requestPlayer(false);
     this.pump();

@@ -32,6 +32,10 @@ export interface PlaybackSink extends AudioSink {
   readonly device: string;
   /** The one observer of when audio starts playing and what is lost (the turn's `PlaybackLedger`). */
   observe(observer: PlaybackObserver): void;
+  /** The volume factor (0–2) applied to audio written from now on. */
+  readonly volume: number;
+  /** Changes the volume for audio written from now on (an operator's command). */
+  setVolume(volume: number): void;
   /** Cuts playback and ends the player process. */
   close(): Promise<void>;
 }
