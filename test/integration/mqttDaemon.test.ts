@@ -8,6 +8,7 @@ import { DaemonProcess, type LogLine } from '../helpers/daemonProcess.js';
 import { createFakeAlsa, type FakeAlsa } from '../helpers/fakeAlsa.js';
 import { freePort, mqttWatcher, startMosquitto, type Mosquitto, type MqttWatcher, type WatchedMessage } from '../helpers/mosquitto.js';
 import { runCli } from '../helpers/runCli.js';
+import { mulberry32 } from '../helpers/seededRandom.js';
 import { sharedFile } from '../helpers/sharedModels.js';
 
 /**
@@ -113,23 +114,28 @@ async function request(watcher: MqttWatcher, command: string, args: Record<strin
   return json(answer);
 }
 
+/** A broker, a watcher of everything on it and a kiosk that is online there, for the tests of one describe block. */
+function useConnectedKiosk(): { broker: Mosquitto; watcher: MqttWatcher; kiosk: MqttKiosk } {
+  const parts = {} as { broker: Mosquitto; watcher: MqttWatcher; kiosk: MqttKiosk };
+  beforeAll(async () => {
+    parts.broker = await startMosquitto();
+    parts.watcher = await mqttWatcher(parts.broker.url, ['#']);
+    parts.kiosk = await MqttKiosk.start(parts.broker);
+    await parts.watcher.waitFor((m) => m.topic === `${BASE}/availability` && m.payload === 'online', 10_000, 'availability online');
+  }, 90_000);
+  afterAll(async () => {
+    await parts.kiosk?.close();
+    await parts.watcher?.close();
+    await parts.broker?.stop();
+  });
+  return parts;
+}
+
 describe('a kiosk on a real broker (mosquitto, real engines, fake ALSA)', () => {
-  let broker: Mosquitto;
+  const connected = useConnectedKiosk();
   let watcher: MqttWatcher;
   let kiosk: MqttKiosk;
-
-  beforeAll(async () => {
-    broker = await startMosquitto();
-    watcher = await mqttWatcher(broker.url, ['#']);
-    kiosk = await MqttKiosk.start(broker);
-    await watcher.waitFor((m) => m.topic === `${BASE}/availability` && m.payload === 'online', 10_000, 'availability online');
-  }, 90_000);
-
-  afterAll(async () => {
-    await kiosk?.close();
-    await watcher?.close();
-    await broker?.stop();
-  });
+  beforeAll(() => ({ watcher, kiosk } = connected));
 
   it('publishes availability, state, health and Home Assistant discovery, retained, and discovery again on the HA birth message', async () => {
     const discovery = await watcher.waitFor((m) => m.topic === `homeassistant/device/${DEVICE}/config`, 10_000, 'discovery');
@@ -246,8 +252,7 @@ describe('a kiosk on a real broker (mosquitto, real engines, fake ALSA)', () => 
   }, 120_000);
 
   it('500 hostile requests each get an error answer, and the kiosk still answers a spoken question', async () => {
-    let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = mulberry32(7);
     const pick = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
     const commands = ['say', 'volume', 'set_config', 'mute', 'log_level', 'no_such_command', 'health%00', 'x'.repeat(300)];
     const hostile: { command: string; payload: Buffer }[] = [];
@@ -279,22 +284,10 @@ describe('a kiosk on a real broker (mosquitto, real engines, fake ALSA)', () => 
 });
 
 describe('the operator tools on a real broker: doctor, mqtt send, mqtt forget', () => {
+  const connected = useConnectedKiosk();
   let broker: Mosquitto;
-  let watcher: MqttWatcher;
   let kiosk: MqttKiosk;
-
-  beforeAll(async () => {
-    broker = await startMosquitto();
-    watcher = await mqttWatcher(broker.url, ['#']);
-    kiosk = await MqttKiosk.start(broker);
-    await watcher.waitFor((m) => m.topic === `${BASE}/availability` && m.payload === 'online', 10_000, 'availability online');
-  }, 90_000);
-
-  afterAll(async () => {
-    await kiosk?.close();
-    await watcher?.close();
-    await broker?.stop();
-  });
+  beforeAll(() => ({ broker, kiosk } = connected));
 
   it('doctor connects to the broker with MQTT 5', async () => {
     const { stdout } = await runCli(['doctor', '--config', kiosk.configFile, '--json'], { env: kiosk.alsa.env, timeoutMs: 60_000 });

@@ -9,6 +9,7 @@ import {
   type RefusedCommandRequest,
 } from '../../src/telemetry/mqtt/commands/commandRequests.js';
 import { commandResponse } from '../../src/telemetry/mqtt/commands/commandResponse.js';
+import { mulberry32 } from '../helpers/seededRandom.js';
 
 // Issue 9, "Safety": what a request on <base>/request/<command> must be, and how a bad one is refused.
 
@@ -28,17 +29,6 @@ function refused(command: string, payload: Buffer): RefusedCommandRequest {
   expect(result.error.length).toBeLessThanOrEqual(MAX_COMMAND_ERROR_LENGTH);
   expect(result.error).not.toMatch(/[\r\n\u2028\u2029]/);
   return result;
-}
-
-/** Deterministic PRNG so a failing payload can be replayed from its index. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('parseCommandRequest: valid requests', () => {

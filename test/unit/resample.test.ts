@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamingResampler, resample } from '../../src/audio/resample.js';
 import { downmix, toPipelineAudio } from '../../src/audio/toPipelineAudio.js';
+import { mulberry32 } from '../helpers/seededRandom.js';
 
 function tone(freq: number, rate: number, length: number, amplitude = 0.5, phase = 0.3): Float32Array {
   const x = new Float32Array(length);
@@ -33,17 +34,6 @@ function zeroCrossingFrequency(x: Float32Array, rate: number): number {
 }
 
 const gainDb = (out: Float32Array, amplitude: number) => 20 * Math.log10(midRms(out) / (amplitude / Math.SQRT2));
-
-/** Deterministic PRNG so a failing chunking can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
