@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadWavForPipeline } from '../src/audio/toPipelineAudio.js';
+import { descendants, statusField } from '../src/system/processTree.js';
 import { formatSoakReport, summariseSoak, type SoakHealth, type SoakReport, type SoakSample, type SoakTurn } from '../src/bench/soakReport.js';
 import { addAskingMic, type AskingMic } from '../test/helpers/askingMic.js';
 import { DaemonProcess, type LogLine } from '../test/helpers/daemonProcess.js';
@@ -74,43 +75,6 @@ const wholeNumber = (min: number, max: number) => (v: string) => {
 
 // ── the daemon from outside ────────────────────────────────────────────────────────────────
 
-/** Every process below `pid` (any depth). Children of worker threads are listed under their task. */
-function descendants(pid: number): number[] {
-  const found: number[] = [];
-  const visit = (parent: number) => {
-    let tasks: string[];
-    try {
-      tasks = readdirSync(`/proc/${parent}/task`);
-    } catch {
-      return; // exited meanwhile
-    }
-    for (const task of tasks) {
-      let children: string;
-      try {
-        children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const child of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
-        found.push(child);
-        visit(child);
-      }
-    }
-  };
-  visit(pid);
-  return found;
-}
-
-/** A field of /proc/<pid>/status in its unit (kB for memory), or NaN if the process is gone. */
-function statusField(pid: number, name: string): number {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return Number.NaN;
-  }
-  return Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
-}
 
 /** What a child runs: the script for node and python children (`brainWorker`), else the command (`aplay`). */
 function childLabel(pid: number): string {

@@ -36,6 +36,12 @@ export interface FileConversation {
   loadMs: LoadTimes;
   /** When the audio started, on the monotonic clock; marks are reported relative to it. */
   startedAt: number;
+  /**
+   * Where a sample the ears heard (their sample index, as in `Turn.speechSamples`) lies in
+   * `samples`. They differ in real time: while the kiosk thinks or speaks the visitor waits and
+   * the mic hears silence that is not in the file.
+   */
+  toFilePosition(heardSample: number): number;
 }
 
 const SAMPLE_RATE = 16000;
@@ -81,7 +87,8 @@ export async function runFileConversation(options: FileConversationOptions): Pro
     // Trailing silence lets an utterance that runs to the end of the file reach its endpoint.
     const trailing = Math.round((config.vad.minSilenceSeconds + 0.3) * SAMPLE_RATE);
     const startedAt = monotonicMs();
-    if (realtime) await feedLikeAVisitor(samples, trailing, engines, controller);
+    let toFilePosition = (heardSample: number) => heardSample;
+    if (realtime) toFilePosition = await feedLikeAVisitor(samples, trailing, engines, controller);
     else {
       const source = new PcmBufferSource(samples, { sampleRate: SAMPLE_RATE, trailingSilenceSeconds: trailing / SAMPLE_RATE });
       for await (const frame of source) {
@@ -92,7 +99,7 @@ export async function runFileConversation(options: FileConversationOptions): Pro
     }
     await engines.ears.endUtterance();
     await controller.whenSettled();
-    return { turns, frontDesk, sink, loadMs, startedAt };
+    return { turns, frontDesk, sink, loadMs, startedAt, toFilePosition };
   } finally {
     await controller?.stop();
     await engines.stop();
@@ -107,13 +114,16 @@ const MAX_WAIT_AFTER_AUDIO_SECONDS = 120;
  * Feeds the file at the audio rate, as a visitor would speak it: while the kiosk thinks or speaks
  * (the file is then in a pause between questions) the visitor waits, and the mic hears silence
  * until the kiosk is ready again. Frames are paced against the start time so timer jitter does
- * not add up.
+ * not add up. Resolves to the map from a heard sample to its place in the file.
  */
-async function feedLikeAVisitor(samples: Int16Array, trailing: number, engines: Engines, controller: TurnController): Promise<void> {
+async function feedLikeAVisitor(samples: Int16Array, trailing: number, engines: Engines, controller: TurnController): Promise<(heardSample: number) => number> {
   const total = samples.length + trailing;
   const slots = total + MAX_WAIT_AFTER_AUDIO_SECONDS * SAMPLE_RATE;
   const started = performance.now();
   let cursor = 0;
+  // Where the file resumed after each wait: heard sample → file position, in order.
+  const resumes: { heard: number; file: number }[] = [{ heard: 0, file: 0 }];
+  let waiting = false;
   for (let index = 0; index < slots; index += FRAME_SAMPLES) {
     const due = started + ((index + FRAME_SAMPLES) * 1000) / SAMPLE_RATE;
     const wait = due - performance.now();
@@ -121,10 +131,16 @@ async function feedLikeAVisitor(samples: Int16Array, trailing: number, engines: 
     const busy = controller.state === 'thinking' || controller.state === 'speaking' || controller.state === 'error';
     if (cursor >= total && !busy) break;
     const frame = new Int16Array(FRAME_SAMPLES);
+    if (waiting && !busy) resumes.push({ heard: index, file: cursor });
+    waiting = busy;
     if (!busy && cursor < total) {
       if (cursor < samples.length) frame.set(samples.subarray(cursor, Math.min(cursor + FRAME_SAMPLES, samples.length)));
       cursor += FRAME_SAMPLES;
     }
     engines.ears.feed({ samples: frame, sampleIndex: index }, monotonicMs());
   }
+  return (heardSample) => {
+    const resume = resumes.findLast((r) => r.heard <= heardSample) ?? resumes[0]!;
+    return resume.file + (heardSample - resume.heard);
+  };
 }

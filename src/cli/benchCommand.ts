@@ -1,87 +1,119 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { CommanderError, InvalidArgumentError } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadWavForPipeline } from '../audio/toPipelineAudio.js';
-import { runBench, type BenchResult, type ModeResult } from '../bench/runBench.js';
+import { DEFAULT_CORPUS_DIR, loadBenchCorpus } from '../bench/benchCorpus.js';
+import { formatBenchTable } from '../bench/benchTable.js';
+import { budgetFailureLines, checkBudget, loadBudget } from '../bench/budget.js';
+import { renderHtmlReport } from '../bench/report/renderHtmlReport.js';
+import { runCorpusBench } from '../bench/runCorpusBench.js';
 import { exampleSite } from '../config/exampleSite.js';
+import type { KioskConfigInput } from '../config/schema.js';
+import { KioskVoiceError } from '../errors.js';
 import { createLogger } from '../logging/createLogger.js';
 import { resolveRuntimeConfig } from './resolveRuntimeConfig.js';
 
 interface BenchCliOptions {
-  input: string[];
-  rounds: number;
+  corpus: string;
+  turns: number;
+  budget?: string;
+  json?: string;
+  html?: string;
+  throughAlsa?: boolean;
+  inputDevice?: string;
+  outputDevice?: string;
+  questionDevice?: string;
   config?: string;
   models?: string;
   modelsDir?: string;
-  json?: boolean;
 }
 
-const STAGE_LABELS: [string, string][] = [
-  ['endOfSpeechToAsrFinal', 'end of speech → ASR final'],
-  ['vadHangover', '  VAD hangover (silence to be sure)'],
-  ['asrCompute', '  ASR compute'],
-  ['asrFinalToLlmFirstToken', 'ASR final → first token (rule or LLM)'],
-  ['llmComputeToFirstPhrase', '  LLM compute to first phrase'],
-  ['llmFirstTokenToTtsFirstAudio', 'first token → TTS first audio'],
-  ['ttsComputeFirstAudio', '  TTS compute to first audio'],
-  ['asrFinalToFirstAudio', 'ASR final → first audio'],
-  ['endOfSpeechToFirstAudio', 'end of speech → first audio'],
-  ['glue', 'glue (not engine compute)'],
-  ['ruleFinalToFirstPhrase', 'front-desk rules: final → first phrase'],
-];
+/** Exit codes: 0 the budget is met (or none given), 1 a budget limit is exceeded, 2 the bench could not run. */
+export const BENCH_EXIT = { ok: 0, overBudget: 1, failed: 2 } as const;
 
-const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1).padStart(9) : '        –');
-
-function table(result: BenchResult): string {
-  const lines = [`${'stage (ms)'.padEnd(40)} ${'streaming'.padStart(19)}   ${'whole reply'.padStart(19)}`, `${''.padEnd(40)} ${'p50'.padStart(9)} ${'p95'.padStart(9)}   ${'p50'.padStart(9)} ${'p95'.padStart(9)}`];
-  for (const [key, label] of STAGE_LABELS) {
-    const s = result.streaming.stages[key]!;
-    const w = result.wholeReply.stages[key]!;
-    lines.push(`${label.padEnd(40)} ${fmt(s.p50)} ${fmt(s.p95)}   ${fmt(w.p50)} ${fmt(w.p95)}`);
-  }
-  const paths = (m: ModeResult) => Object.entries(m.paths).map(([k, v]) => `${k} ${v}`).join(', ');
-  lines.push(
-    '',
-    `turns measured: streaming ${result.streaming.turns} (${paths(result.streaming)}), whole reply ${result.wholeReply.turns} (${paths(result.wholeReply)}); first turn of each dropped as warm-up`,
-    `glue: ${(result.streaming.glueShare * 100).toFixed(2)} % of end of speech → first audio (target ≤ 10 %)`,
-    `front-desk rules path, final transcript → first phrase handed to TTS: p50 ${result.streaming.stages.ruleFinalToFirstPhrase!.p50.toFixed(1)} ms, p95 ${result.streaming.stages.ruleFinalToFirstPhrase!.p95.toFixed(1)} ms (target ≤ 20 ms)`,
-    `multi-sentence replies (streaming ${result.streaming.multiSentence.turns}, whole ${result.wholeReply.multiSentence.turns} turns), p50 ASR final → first audio: streaming ${result.streaming.multiSentence.p50.toFixed(1)} ms, whole reply ${result.wholeReply.multiSentence.p50.toFixed(1)} ms`,
-    `streaming / whole reply for multi-sentence replies: ${result.replyRatio.toFixed(2)} (target ≤ 0.5)`,
-    `streaming / whole reply, p50 end of speech → first audio: ${result.endToEndRatio.toFixed(2)} (includes VAD hangover and ASR, which streaming the reply cannot shorten)`,
-  );
-  return lines.join('\n');
-}
-
-function positiveInt(value: string): number {
+function turnCount(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError('a whole number from 1 to 100');
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('a whole number from 1 to 1000');
   return n;
 }
 
+/** Writes a report file, saying where; an unwritable path is the user's to fix, in one line. */
+function writeOutput(path: string, text: string, what: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new KioskVoiceError(`cannot write the ${what} to ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'choose a path in a folder you can write to');
+  }
+  process.stderr.write(`bench: ${what} written to ${path}\n`);
+}
+
 export function registerBenchCommand(program: Command): void {
-  const mirror = process.env.KIOSK_MODELS_MIRROR ?? '../shared/models';
   program
     .command('bench')
-    .description('measure the voice turn on real engines: p50/p95 per stage, glue overhead, streaming vs whole-reply')
-    .option('-i, --input <wav...>', 'speech to answer, played in order each round', [
-      `${mirror}/audio/espeak_three_utterances.wav`,
-      `${mirror}/audio/flite_rms_opening_hours.wav`,
-    ])
-    .option('-r, --rounds <n>', 'how many times the input is played (in real time: ~20 s a round per mode)', positiveInt, 3)
+    .description('replay a corpus through the real pipeline: latency per stage (p50/p95/max), WER, engine speed, CPU heat, memory')
+    .option('--corpus <dir>', `WAV files and a corpus.tsv of what each says (default: the packaged corpus, ${DEFAULT_CORPUS_DIR})`, DEFAULT_CORPUS_DIR)
+    .option('-n, --turns <n>', 'questions to play: the corpus in order, repeated as needed', turnCount, 12)
+    .option('--budget <file>', 'YAML or JSON limits per metric (scripts/bench/budgets/pi5.yaml); exit 1 when one is exceeded')
+    .option('--json <out>', 'write the report as JSON')
+    .option('--html <out>', 'write a self-contained HTML report (opens offline)')
+    .option('--through-alsa', "ask the questions aloud: the kiosk listens on its capture device and answers on its playback device, and each question is played on --question-device")
+    .option('--question-device <pcm>', 'with --through-alsa: the ALSA PCM the questions are played on (default: the playback device; it must take a second stream, e.g. dmix or PipeWire)')
+    .option('--input-device <name>', 'capture device (overrides audio.capture.device)')
+    .option('--output-device <name>', 'playback device (overrides audio.playback.device)')
     .option('-c, --config <file>', 'YAML or JSON config file')
-    .option('-m, --models <set>', 'model set from models/manifest.json')
+    .option('-m, --models <set>', 'model set from models/manifest.json (e.g. test, pi5)')
     .option('--models-dir <dir>', 'where the model files are')
-    .option('--json', 'print the figures as JSON')
+    // Usage errors on one line, and exit 2 like every other failure: 1 means "over budget".
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: (message, write) => write(`kiosk-voice bench: ${message.replace(/^error: /, '').trim()} — see \`kiosk-voice bench --help\`\n`) })
+    .exitOverride((error) => {
+      throw error.exitCode === 0 ? error : new CommanderError(BENCH_EXIT.failed, error.code, error.message);
+    })
+    .addHelpText(
+      'after',
+      '\nEach question is played in real time, with a second of silence before it, as a visitor would\n' +
+        'ask it; then each engine is timed on its own (real-time factors, tokens/s). Figures are ms from\n' +
+        'the end of speech. Exit: 0 ok, 1 over budget (each exceeded metric named on stderr), 2 failed.\n' +
+        'From a laptop: scripts/bench.sh --host pi@kiosk.local (see its --help).',
+    )
     .action(async (options: BenchCliOptions, command: Command) => {
       const { logLevel } = command.optsWithGlobals<{ logLevel?: string }>();
-      // Without a config file the front desk is the example clinic, as in the demo.
-      const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel, defaults: { logLevel: 'warn', ...(options.config ? {} : { site: exampleSite() }) } });
-      const logger = createLogger(config.logLevel);
-      const parts = await Promise.all(options.input.map((path) => loadWavForPipeline(resolve(path))));
-      const samples = new Int16Array(parts.reduce((n, p) => n + p.samples.length, 0));
-      let offset = 0;
-      for (const part of parts) (samples.set(part.samples, offset), (offset += part.samples.length));
-      const result = await runBench({ config, modelsDir, logger, samples, rounds: options.rounds });
-      process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);
+      try {
+        // Read the budget and the corpus before loading any model: a typo fails in a second, not after the run.
+        const budget = options.budget ? loadBudget(resolve(options.budget)) : undefined;
+        const corpus = await loadBenchCorpus(options.corpus);
+        const audio: KioskConfigInput['audio'] = {};
+        if (options.inputDevice) audio.capture = { device: options.inputDevice };
+        if (options.outputDevice) audio.playback = { device: options.outputDevice };
+        const { config, modelsDir } = resolveRuntimeConfig({ ...options, logLevel, defaults: { logLevel: 'warn', ...(options.config ? {} : { site: exampleSite() }) } }, { audio });
+        const logger = createLogger(config.logLevel);
+        process.stderr.write(`bench: ${options.turns} turns from ${corpus.entries.length} files in ${corpus.dir} (about ${Math.ceil(options.turns * 4)} s, then each engine on its own)\n`);
+        let done = 0;
+        const report = await runCorpusBench({
+          config,
+          modelsDir,
+          logger,
+          corpus,
+          turns: options.turns,
+          modelSet: options.models,
+          throughAlsa: options.throughAlsa ? { questionDevice: options.questionDevice ?? config.audio.playback.device } : undefined,
+          // One line rewritten in a terminal; a line per turn in a log (over SSH without a tty).
+          onTurn: () => process.stderr.write(`bench: turn ${++done} of ${options.turns}${process.stderr.isTTY ? '\r' : '\n'}`),
+        });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        if (budget) report.budget = checkBudget(report, budget);
+        if (options.json) writeOutput(options.json, `${JSON.stringify(report, null, 2)}\n`, 'JSON report');
+        if (options.html) writeOutput(options.html, renderHtmlReport(report), 'HTML report');
+        process.stdout.write(`${formatBenchTable(report)}\n`);
+        if (report.budget && !report.budget.passed) {
+          for (const line of budgetFailureLines(report.budget)) process.stderr.write(`${line}\n`);
+          process.exitCode = BENCH_EXIT.overBudget;
+        }
+      } catch (error) {
+        // Not 1: that code says "over budget", and scripts/bench.sh tells the two apart.
+        const line = error instanceof KioskVoiceError ? error.toUserLine() : error instanceof Error ? error.message : String(error);
+        process.stderr.write(`kiosk-voice bench: ${line.replace(/\s*\n\s*/g, ' ')}\n`);
+        process.exitCode = BENCH_EXIT.failed;
+      }
     });
 }

@@ -53,7 +53,8 @@ export interface HealthPayload {
 const tenth = (value: number) => Math.round(value * 10) / 10;
 const hundredth = (value: number) => Math.round(value * 100) / 100;
 
-function cpuReadings(system: SystemReader): HealthPayload['cpu'] {
+/** CPU heat (the hottest zone) and the Pi firmware's throttle flags, where the machine has them. */
+export function cpuReadings(system: SystemReader = SYSFS): HealthPayload['cpu'] {
   const cpu: HealthPayload['cpu'] = {};
   const zones = readThermalZones(system.thermalRoot);
   // The hottest zone, as the doctor judges it: that is the one that makes the firmware throttle.

@@ -121,7 +121,8 @@ function isTargetSystem(): boolean {
 
 describe('scripts/install.sh', () => {
   it('is shellcheck-clean, as are the other shell scripts and .ci/run', () => {
-    const scripts = readdirSync(resolve(repoRoot, 'scripts')).filter((f) => f.endsWith('.sh')).map((f) => resolve(repoRoot, 'scripts', f));
+    const shellScripts = (dir: string) => readdirSync(resolve(repoRoot, dir)).filter((f) => f.endsWith('.sh')).map((f) => resolve(repoRoot, dir, f));
+    const scripts = [...shellScripts('scripts'), ...shellScripts('scripts/bench')];
     expect(scripts).toContain(INSTALLER);
     const result = spawnSync('shellcheck', ['--severity=style', ...scripts, resolve(repoRoot, '.ci/run')], { encoding: 'utf8' });
     if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {

@@ -129,6 +129,11 @@ export class LlamaChatEngine {
     return this.session.sequence.tokenMeter.usedInputTokens;
   }
 
+  /** Tokens generated so far; the bench divides what a reply adds by the time it took. */
+  get generatedTokens(): number {
+    return this.session.sequence.tokenMeter.usedOutputTokens;
+  }
+
   /** Tokens currently held in the context (system prompt, history, the current turn). */
   get contextTokens(): number {
     return this.session.sequence.nextTokenIndex;
