@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 # alsa-utils: arecord/aplay; pv: paces the fake microphone in the audio tests;
 # python3-onnx/numpy: tiny ONNX models for the sherpa adapter tests; bzip2: model archives;
 # the linter shellcheck for the shell scripts; systemd: systemd-analyze verifies and rates the unit;
-# mosquitto (+ openssl for its test certificates): the real MQTT broker the MQTT tests start.
-APT_PACKAGES=(espeak-ng espeak-ng-data python3-pocketsphinx pocketsphinx-en-us flite sox alsa-utils pv bzip2 python3-onnx python3-numpy shellcheck systemd mosquitto openssl)
+# mosquitto (+ openssl for its test certificates): the real MQTT broker the MQTT tests start;
+# openssh-server + openssh-client: the real sshd the SSH bench tests start; chromium: opens the bench report headless.
+APT_PACKAGES=(espeak-ng espeak-ng-data python3-pocketsphinx pocketsphinx-en-us flite sox alsa-utils pv bzip2 python3-onnx python3-numpy shellcheck systemd mosquitto openssl openssh-server openssh-client chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
