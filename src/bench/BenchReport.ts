@@ -58,6 +58,11 @@ export interface BenchTurn {
   reply: string;
   path: 'rule' | 'llm' | 'fallback';
   outcome?: 'answered' | 'interrupted' | 'failed';
+  /**
+   * The reply waited behind the "I'm an automated assistant" line a new visitor hears first: its
+   * playback start (and the total) include that line, which began playing at once.
+   */
+  disclosure?: true;
   /** Marks in ms relative to the end of speech (speechEnd = 0, speechStart negative); a missing mark is absent. */
   marks: Partial<Record<BenchMark, number>>;
   /** BENCH_STAGES and BENCH_TOTALS values in ms; a missing one is absent. */
@@ -93,6 +98,9 @@ export interface EngineSpeed {
   llmPromptTokensPerSecond: number | null;
   llmGenerationTokensPerSecond: number | null;
 }
+
+/** Each engine figure per item it was measured on (a corpus file, a phrase, a prompt): the spread a comparison tests against. */
+export type EngineSamples = Record<keyof EngineSpeed, number[]>;
 
 export interface FileWordErrorRate {
   file: string;
@@ -137,6 +145,7 @@ export interface BenchReport {
   gluePercent: number | null;
   wer: { overall: number | null; perFile: FileWordErrorRate[] };
   engines: EngineSpeed;
+  engineSamples: EngineSamples;
   system: { before: ThermalState; after: ThermalState; rssMb: { start: number; end: number } };
   budget?: BudgetVerdict;
 }

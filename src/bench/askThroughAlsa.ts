@@ -63,7 +63,8 @@ async function until(ready: () => boolean, timeoutMs: number): Promise<boolean> 
 export async function askThroughAlsa(options: ThroughAlsaOptions): Promise<{ turns: Turn[]; questionOf: Map<Turn, number> }> {
   const { config, logger, questions } = options;
   const daemon = new KioskDaemon({
-    config: { ...config, turn: { ...config.turn, trigger: 'open-mic' } },
+    // Every utterance a turn; no GPIO: the bench needs no button, and the LEDs may be the service's.
+    config: { ...config, turn: { ...config.turn, trigger: 'open-mic' }, hw: { ...config.hw, gpio: { ...config.hw.gpio, backend: 'none' } } },
     modelsDir: options.modelsDir,
     storagePath: ':memory:',
     logger,
@@ -83,9 +84,10 @@ export async function askThroughAlsa(options: ThroughAlsaOptions): Promise<{ tur
     await daemon.start();
     if (!(await until(() => daemon.health().mic.state === 'running', MIC_TIMEOUT_MS))) {
       const mic = daemon.health().mic;
-      throw new BenchAlsaError(`the capture device ${mic.device} did not start within ${MIC_TIMEOUT_MS / 1000} s (${mic.lastError ?? mic.state})`, 'check audio.capture.device with `kiosk-voice devices` and `kiosk-voice doctor`');
+      throw new BenchAlsaError(`the capture device ${mic.device} did not start within ${MIC_TIMEOUT_MS / 1000} s (${mic.lastError ?? mic.state})`, 'stop the kiosk service first if it runs (sudo systemctl stop kiosk-voice): it holds the mic; otherwise check audio.capture.device with `kiosk-voice devices` and `kiosk-voice doctor`');
     }
-    const quiet = () => daemon.health().state === 'idle';
+    // Open mic: after an answer the kiosk waits for a follow-up, which is as ready for the next question as idle.
+    const quiet = () => ['idle', 'followUp'].includes(daemon.health().state);
     for (const [index, question] of questions.entries()) {
       if (fatal) throw fatal;
       await until(quiet, ANSWER_TIMEOUT_MS);

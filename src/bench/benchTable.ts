@@ -8,8 +8,8 @@ const COLUMN_WIDTH = 10;
 
 const fixed = (value: number | null | undefined, digits: number) => (value === null || value === undefined ? DASH : value.toFixed(digits));
 const percent = (share: number | null | undefined) => (share === null || share === undefined ? DASH : `${(share * 100).toFixed(1)} %`);
-/** Up to two decimals, no trailing zeros: the way a budget file writes its limits. */
-const plain = (value: number) => String(Math.round(value * 100) / 100);
+/** No trailing zeros, the way a budget file writes its limits; three significant digits below 1 (a real-time factor of 0.003 is not 0). */
+const plain = (value: number) => String(Math.abs(value) < 1 ? Number(value.toPrecision(3)) : Math.round(value * 100) / 100);
 
 function clip(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;

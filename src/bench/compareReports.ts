@@ -1,9 +1,10 @@
 import { BENCH_STAGES, BENCH_TOTALS, type BenchReport } from './BenchReport.js';
 import { metricValue } from './budget.js';
 import { percentile } from './percentile.js';
+import { wordErrorRate } from './wordErrorRate.js';
 
 /** How a metric moved between two runs, or why that cannot be said. */
-export type Verdict = 'slower' | 'faster' | 'worse' | 'better' | 'changed' | 'noise' | 'too few turns' | 'not measured';
+export type Verdict = 'slower' | 'faster' | 'worse' | 'better' | 'changed' | 'noise' | 'too few samples' | 'not measured';
 
 export interface ComparisonRow {
   /** A budget metric name: `<stage>.p50`, `<stage>.p95`, `gluePercent`, `wer`, an engine figure. */
@@ -15,7 +16,7 @@ export interface ComparisonRow {
   /** The delta in percent of before; null when before is 0 or a side was not measured. */
   deltaPercent: number | null;
   verdict: Verdict;
-  /** Two-sided Mann–Whitney p-value of the per-turn values, for the stage metrics. */
+  /** Two-sided Mann–Whitney p-value of the two runs' samples (per turn, or per engine item). */
   p?: number;
 }
 
@@ -26,14 +27,14 @@ export interface Comparison {
   rows: ComparisonRow[];
 }
 
-/** Fewer per-turn values than this on either side and no verdict is given. */
-const MIN_TURNS = 5;
+/** Fewer samples than this on either side and no verdict is given. */
+const MIN_SAMPLES = 5;
 const SIGNIFICANCE = 0.05;
-/** A stage change smaller than this is not worth a verdict, however certain. */
-const MIN_STAGE_CHANGE = { percent: 5, ms: 2 };
-/** One-per-run figures have no spread to test against: a change of this much is reported. */
-const SCALAR_CHANGE_PERCENT = 10;
-const SCALARS = ['gluePercent', 'wer', 'asrRealTimeFactor', 'ttsRealTimeFactor', 'llmPromptTokensPerSecond', 'llmGenerationTokensPerSecond'] as const;
+/** A change smaller than this is not worth a verdict, however certain: 5 % of the median, and 2 ms for a stage. */
+const MIN_CHANGE_PERCENT = 5;
+const MIN_STAGE_CHANGE_MS = 2;
+const ENGINE_FIGURES = ['asrRealTimeFactor', 'ttsRealTimeFactor', 'llmPromptTokensPerSecond', 'llmGenerationTokensPerSecond'] as const;
+const SCALARS = ['gluePercent', 'wer', ...ENGINE_FIGURES] as const;
 const HIGHER_IS_BETTER = new Set<string>(['llmPromptTokensPerSecond', 'llmGenerationTokensPerSecond']);
 
 /** The standard normal CDF (Abramowitz and Stegun 7.1.26 for erf; absolute error < 1.5e-7). */
@@ -95,45 +96,89 @@ function change(before: number | null, after: number | null): { delta: number | 
 const turnValues = (report: BenchReport, stage: string) => report.turns.flatMap((turn) => (turn.latencies[stage] === undefined ? [] : [turn.latencies[stage]!]));
 
 /**
- * A stage's p50 or p95 row. The verdict is the same for both: it tests the per-turn distributions
- * (Mann–Whitney) and the shift of their median, so a change of the tail alone shows as a delta on
- * the p95 row with the verdict "noise" — 20 turns say little about a p95.
+ * The samples behind a one-per-run figure: each turn's glue share and word error rate, and each
+ * item an engine was timed on (a file, a phrase, a prompt). A report without engine samples has none.
  */
-function stageRow(before: BenchReport, after: BenchReport, stage: string, which: 'p50' | 'p95'): ComparisonRow {
+function scalarSamples(report: BenchReport, metric: (typeof SCALARS)[number]): number[] {
+  if (metric === 'gluePercent') {
+    return report.turns.flatMap(({ latencies: { glue, endOfSpeechToFirstAudio: total } }) => (glue !== undefined && total !== undefined && total > 0 ? [(glue / total) * 100] : []));
+  }
+  if (metric === 'wer') return report.turns.map((turn) => wordErrorRate(turn.words));
+  return report.engineSamples?.[metric] ?? [];
+}
+
+/** One metric's test: the two runs' samples and, when both have enough, the Mann–Whitney p-value. */
+interface SampleTest {
+  xs: number[];
+  ys: number[];
+  p?: number;
+  /** Beyond noise once every test of the comparison is accounted for (Holm). */
+  significant: boolean;
+}
+
+/**
+ * Holm–Bonferroni over a family of tests: ten metrics tested at p < 0.05 each would call one of two
+ * identical runs "changed" about half the time. Step-down: the k-th smallest p-value must be below
+ * 0.05 / (m − k + 1), and the first that is not stops the rest. The per-turn figures and the engine
+ * figures are two families: an engine has six items or so, whose smallest possible p (about 0.004)
+ * could never pass a correction for all fourteen tests.
+ */
+function markSignificant(tests: SampleTest[]): void {
+  const tested = tests.filter((test) => test.p !== undefined).sort((a, b) => a.p! - b.p!);
+  for (const [k, test] of tested.entries()) {
+    if (test.p! >= SIGNIFICANCE / (tested.length - k)) break;
+    test.significant = true;
+  }
+}
+
+function sampleTest(xs: number[], ys: number[]): SampleTest {
+  if (xs.length < MIN_SAMPLES || ys.length < MIN_SAMPLES) return { xs, ys, significant: false };
+  return { xs, ys, p: mannWhitney(xs, ys).p, significant: false };
+}
+
+/**
+ * The shift of the median when the test says the samples differ and the shift is at least 5 % of
+ * the median before (and `minShift`), so a certain but tiny change is not reported; 0 otherwise.
+ */
+function shiftBeyondNoise(test: SampleTest, minShift: number): number {
+  if (!test.significant) return 0;
+  const medianBefore = percentile(test.xs, 50);
+  const shift = percentile(test.ys, 50) - medianBefore;
+  const big = Math.abs(shift) >= minShift && Math.abs(shift) >= (Math.abs(medianBefore) * MIN_CHANGE_PERCENT) / 100;
+  return big ? shift : 0;
+}
+
+/**
+ * A stage's p50 or p95 row. The verdict is the same for both: it tests the per-turn distributions
+ * and the shift of their median, so a change of the tail alone shows as a delta on the p95 row
+ * with the verdict "noise" — 20 turns say little about a p95.
+ */
+function stageRow(before: BenchReport, after: BenchReport, stage: string, which: 'p50' | 'p95', test: SampleTest): ComparisonRow {
   const metric = `${stage}.${which}`;
   const b = metricValue(before, metric);
   const a = metricValue(after, metric);
   const row = { metric, before: b, after: a, ...change(b, a) };
-  const xs = turnValues(before, stage);
-  const ys = turnValues(after, stage);
-  if (xs.length < MIN_TURNS || ys.length < MIN_TURNS) return { ...row, verdict: 'too few turns' };
-  const { p } = mannWhitney(xs, ys);
-  const medianBefore = percentile(xs, 50);
-  const shift = percentile(ys, 50) - medianBefore;
-  const big = Math.abs(shift) >= MIN_STAGE_CHANGE.ms && Math.abs(shift) >= (Math.abs(medianBefore) * MIN_STAGE_CHANGE.percent) / 100;
-  const verdict: Verdict = p < SIGNIFICANCE && big ? (shift > 0 ? 'slower' : 'faster') : 'noise';
-  return { ...row, verdict, p };
+  if (test.p === undefined) return { ...row, verdict: 'too few samples' };
+  const shift = shiftBeyondNoise(test, MIN_STAGE_CHANGE_MS);
+  return { ...row, verdict: shift === 0 ? 'noise' : shift > 0 ? 'slower' : 'faster', p: test.p };
 }
 
 /**
- * A one-per-run figure's row. These have no run-to-run noise estimate (one value a run), so a
- * change of ≥ 10 % of before is reported and a smaller one is called noise. Real-time factors:
- * higher is slower; tokens/s: higher is faster; WER: higher is worse. Glue % is only "changed":
- * it rises when the engines get faster with the glue unchanged, so up is not simply worse.
+ * A one-per-run figure's row, judged on its samples like a stage. Real-time factors: higher is
+ * slower; tokens/s: higher is faster; WER: higher is worse. Glue % is only "changed": it rises
+ * when the engines get faster with the glue unchanged, so up is not simply worse.
  */
-function scalarRow(before: BenchReport, after: BenchReport, metric: (typeof SCALARS)[number]): ComparisonRow {
+function scalarRow(before: BenchReport, after: BenchReport, metric: (typeof SCALARS)[number], test: SampleTest): ComparisonRow {
   const b = metricValue(before, metric);
   const a = metricValue(after, metric);
-  const { delta, deltaPercent } = change(b, a);
-  const row = { metric, before: b, after: a, delta, deltaPercent };
-  if (delta === null) return { ...row, verdict: 'not measured' };
-  const changed = deltaPercent === null ? delta !== 0 : Math.abs(deltaPercent) >= SCALAR_CHANGE_PERCENT;
-  if (!changed) return { ...row, verdict: 'noise' };
-  const up = delta > 0;
-  if (metric === 'gluePercent') return { ...row, verdict: 'changed' };
-  if (metric === 'wer') return { ...row, verdict: up ? 'worse' : 'better' };
-  if (HIGHER_IS_BETTER.has(metric)) return { ...row, verdict: up ? 'faster' : 'slower' };
-  return { ...row, verdict: up ? 'slower' : 'faster' };
+  const row = { metric, before: b, after: a, ...change(b, a) };
+  if (row.delta === null) return { ...row, verdict: 'not measured' };
+  if (test.p === undefined) return { ...row, verdict: 'too few samples' };
+  const shift = shiftBeyondNoise(test, 0);
+  if (shift === 0) return { ...row, verdict: 'noise', p: test.p };
+  const up = shift > 0;
+  const verdict: Verdict = metric === 'gluePercent' ? 'changed' : metric === 'wer' ? (up ? 'worse' : 'better') : HIGHER_IS_BETTER.has(metric) === up ? 'faster' : 'slower';
+  return { ...row, verdict, p: test.p };
 }
 
 /** Abbreviated for the header: a config hash is 12 hex digits, 4 tell two apart. */
@@ -154,16 +199,23 @@ function differences(before: BenchReport, after: BenchReport): string[] {
 }
 
 /**
- * Two runs side by side, `after` against `before`. A stage is "slower" or "faster" only when its
- * per-turn values differ beyond run-to-run noise — a two-sided Mann–Whitney U test at p < 0.05 —
- * and the median moved by ≥ 5 % and ≥ 2 ms; with fewer than 5 turns a side no verdict is given.
- * One-per-run figures (glue, WER, engine speed) have no noise estimate: ≥ 10 % is reported.
+ * Two runs side by side, `after` against `before`. A figure is "slower" or "faster" (worse, better)
+ * only when its samples differ beyond run-to-run noise — a two-sided Mann–Whitney U test, at
+ * p < 0.05 over each family of tests (Holm) — and their median moved by ≥ 5 % (and ≥ 2 ms for a stage). Stages, glue and WER are
+ * sampled per turn, engine speed per item timed; with fewer than 5 samples a side no verdict is given.
  */
 export function compareReports(before: BenchReport, after: BenchReport): Comparison {
   const stages = [...BENCH_STAGES, ...BENCH_TOTALS].map((stage) => stage.name);
+  const stageTests = new Map(stages.map((stage) => [stage, sampleTest(turnValues(before, stage), turnValues(after, stage))]));
+  const scalarTests = new Map(SCALARS.map((metric) => [metric, sampleTest(scalarSamples(before, metric), scalarSamples(after, metric))]));
+  markSignificant([...stageTests.values(), scalarTests.get('gluePercent')!, scalarTests.get('wer')!]);
+  markSignificant(ENGINE_FIGURES.map((metric) => scalarTests.get(metric)!));
   return {
     differences: differences(before, after),
-    rows: [...stages.flatMap((stage) => [stageRow(before, after, stage, 'p50'), stageRow(before, after, stage, 'p95')]), ...SCALARS.map((metric) => scalarRow(before, after, metric))],
+    rows: [
+      ...stages.flatMap((stage) => (['p50', 'p95'] as const).map((which) => stageRow(before, after, stage, which, stageTests.get(stage)!))),
+      ...SCALARS.map((metric) => scalarRow(before, after, metric, scalarTests.get(metric)!)),
+    ],
   };
 }
 
@@ -171,8 +223,8 @@ const WIDTH = 110;
 const METRIC_WIDTH = 30;
 const COLUMN_WIDTH = 11;
 
-/** Decimals per metric: ms and tokens/s to 0.1, real-time factors to 0.01, WER (a ratio) to 0.001. */
-const digitsOf = (metric: string) => (metric === 'wer' ? 3 : metric.endsWith('RealTimeFactor') ? 2 : 1);
+/** Decimals per metric: ms and tokens/s to 0.1, real-time factors and WER (ratios) to 0.001. */
+const digitsOf = (metric: string) => (metric === 'wer' || metric.endsWith('RealTimeFactor') ? 3 : 1);
 const num = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
 const signed = (value: number | null, digits: number) => (value === null ? '–' : `${value > 0 ? '+' : ''}${value.toFixed(digits)}`);
 const clip = (text: string) => (text.length <= WIDTH ? text : `${text.slice(0, WIDTH - 1)}…`);
@@ -188,6 +240,10 @@ export function formatComparison(comparison: Comparison): string {
     const p = row.p === undefined ? '' : ` (p ${row.p < 0.001 ? '< 0.001' : row.p.toFixed(3)})`;
     lines.push(`${row.metric.padEnd(METRIC_WIDTH)}${figures.map((f) => f.padStart(COLUMN_WIDTH)).join('')}  ${row.verdict}${p}`);
   }
-  lines.push('', 'stages: Mann–Whitney over the per-turn values, p < 0.05 and a median shift ≥ 5 % and ≥ 2 ms;', 'glue, WER and engines: one figure a run, no noise estimate, a change ≥ 10 % is reported');
+  lines.push(
+    '',
+    'verdicts: Mann–Whitney over the samples (turns; files, phrases and prompts for the engines), p < 0.05',
+    'over each family of tests (Holm), and a median shift ≥ 5 % (≥ 2 ms for a stage); anything less is noise',
+  );
   return lines.join('\n');
 }

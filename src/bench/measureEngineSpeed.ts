@@ -4,7 +4,7 @@ import { createAsrEngine } from '../engines/asr/createAsrEngine.js';
 import { LlamaChatEngine } from '../engines/llm/LlamaChatEngine.js';
 import { createTtsEngine } from '../engines/tts/createTtsEngine.js';
 import type { Logger } from '../logging/createLogger.js';
-import type { EngineSpeed } from './BenchReport.js';
+import type { EngineSamples, EngineSpeed } from './BenchReport.js';
 
 export interface EngineSpeedOptions {
   config: KioskConfig;
@@ -20,9 +20,9 @@ export interface EngineSpeedOptions {
 
 const SAMPLE_RATE = 16000;
 const CHUNK_SAMPLES = 320;
-/** Enough for a steady rate without making the bench much longer. */
-const MAX_LLM_PROMPTS = 3;
-const MAX_TTS_PHRASES = 6;
+/** Enough items for a comparison to tell a change from noise (it wants 5 a side), without making the bench much longer. */
+const MAX_LLM_PROMPTS = 6;
+const MAX_TTS_PHRASES = 8;
 
 const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? a / b : null);
 
@@ -31,45 +31,68 @@ const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? a / b : n
  * settings, so that no engine shares the CPU with another while it is timed. The turns' latencies
  * say what a visitor waits for; these say which engine to make faster.
  */
-export async function measureEngineSpeed(options: EngineSpeedOptions): Promise<EngineSpeed> {
+export async function measureEngineSpeed(options: EngineSpeedOptions): Promise<{ speed: EngineSpeed; samples: EngineSamples }> {
   const asr = await asrRealTimeFactor(options);
   const tts = await ttsRealTimeFactor(options);
   const llm = await llmTokensPerSecond(options);
-  return { asrRealTimeFactor: asr, ttsRealTimeFactor: tts, ...llm };
+  return {
+    speed: { asrRealTimeFactor: asr.overall, ttsRealTimeFactor: tts.overall, llmPromptTokensPerSecond: llm.prompt.overall, llmGenerationTokensPerSecond: llm.generation.overall },
+    samples: { asrRealTimeFactor: asr.items, ttsRealTimeFactor: tts.items, llmPromptTokensPerSecond: llm.prompt.items, llmGenerationTokensPerSecond: llm.generation.items },
+  };
+}
+
+/** A rate over all items (sum over sum, so long items weigh more) and each item's own rate. */
+interface Rate {
+  overall: number | null;
+  items: number[];
+}
+
+/** Accumulates amount/time pairs into a Rate; `scale` turns the quotient into the unit reported. */
+function rate(scale = 1) {
+  let amount = 0;
+  let time = 0;
+  const items: number[] = [];
+  return {
+    add(itemAmount: number, itemTime: number) {
+      amount += itemAmount;
+      time += itemTime;
+      const each = ratio(itemAmount * scale, itemTime);
+      if (each !== null) items.push(each);
+    },
+    result: (): Rate => ({ overall: ratio(amount * scale, time), items }),
+  };
 }
 
 /** Everything fed as fast as the recogniser takes it, to its final transcript: compute over audio time. */
-async function asrRealTimeFactor({ config, modelsDir, logger, speech }: EngineSpeedOptions): Promise<number | null> {
+async function asrRealTimeFactor({ config, modelsDir, logger, speech }: EngineSpeedOptions): Promise<Rate> {
   const asr = createAsrEngine(config.asr, modelsDir, logger);
   try {
     await asr.ready();
-    let computeMs = 0;
-    let audioSamples = 0;
+    const factor = rate();
     for (const samples of speech) {
       const started = performance.now();
       asr.startUtterance();
       for (let at = 0; at < samples.length; at += CHUNK_SAMPLES) asr.acceptSpeech(samples.subarray(at, at + CHUNK_SAMPLES));
       await asr.finishUtterance(samples);
-      computeMs += performance.now() - started;
-      audioSamples += samples.length;
+      factor.add(performance.now() - started, (samples.length / SAMPLE_RATE) * 1000);
     }
-    return ratio(computeMs, (audioSamples / SAMPLE_RATE) * 1000);
+    return factor.result();
   } finally {
     asr.dispose();
   }
 }
 
-async function ttsRealTimeFactor({ config, modelsDir, phrases }: EngineSpeedOptions): Promise<number | null> {
+async function ttsRealTimeFactor({ config, modelsDir, phrases }: EngineSpeedOptions): Promise<Rate> {
   const tts = await createTtsEngine(config.tts, modelsDir);
   try {
-    let computeMs = 0;
-    let audioSamples = 0;
+    const factor = rate();
     for (const phrase of phrases.slice(0, MAX_TTS_PHRASES)) {
       const started = performance.now();
+      let audioSamples = 0;
       for await (const chunk of tts.speak(phrase, new AbortController().signal)) audioSamples += chunk.length;
-      computeMs += performance.now() - started;
+      factor.add(performance.now() - started, (audioSamples / tts.sampleRate) * 1000);
     }
-    return ratio(computeMs, (audioSamples / tts.sampleRate) * 1000);
+    return factor.result();
   } finally {
     await tts.dispose();
   }
@@ -80,30 +103,23 @@ async function ttsRealTimeFactor({ config, modelsDir, phrases }: EngineSpeedOpti
  * generated token, so it slightly understates prefill on short prompts). Generation speed: the
  * tokens after the first, over the time after the first text.
  */
-async function llmTokensPerSecond({ config, modelsDir, prompts }: EngineSpeedOptions): Promise<Pick<EngineSpeed, 'llmPromptTokensPerSecond' | 'llmGenerationTokensPerSecond'>> {
+async function llmTokensPerSecond({ config, modelsDir, prompts }: EngineSpeedOptions): Promise<{ prompt: Rate; generation: Rate }> {
   const llm = await LlamaChatEngine.load({ ...config.llm, systemPrompt: composeSystemPrompt(config.llm.systemPrompt, config.site) }, modelsDir);
   try {
-    let promptTokens = 0;
-    let promptMs = 0;
-    let generated = 0;
-    let generationMs = 0;
-    for (const prompt of prompts.slice(0, MAX_LLM_PROMPTS)) {
+    const prompt = rate(1000);
+    const generation = rate(1000);
+    for (const question of prompts.slice(0, MAX_LLM_PROMPTS)) {
       const inputBefore = llm.evaluatedInputTokens;
       const outputBefore = llm.generatedTokens;
       const started = performance.now();
       let firstAt: number | undefined;
-      for await (const chunk of llm.reply(prompt, new AbortController().signal)) if (chunk) firstAt ??= performance.now();
+      for await (const chunk of llm.reply(question, new AbortController().signal)) if (chunk) firstAt ??= performance.now();
       const endedAt = performance.now();
       if (firstAt === undefined) continue;
-      promptTokens += llm.evaluatedInputTokens - inputBefore;
-      promptMs += firstAt - started;
-      generated += Math.max(0, llm.generatedTokens - outputBefore - 1);
-      generationMs += endedAt - firstAt;
+      prompt.add(llm.evaluatedInputTokens - inputBefore, firstAt - started);
+      generation.add(Math.max(0, llm.generatedTokens - outputBefore - 1), endedAt - firstAt);
     }
-    return {
-      llmPromptTokensPerSecond: ratio(promptTokens * 1000, promptMs),
-      llmGenerationTokensPerSecond: ratio(generated * 1000, generationMs),
-    };
+    return { prompt: prompt.result(), generation: generation.result() };
   } finally {
     await llm.dispose();
   }

@@ -112,6 +112,7 @@ function benchTurn(index: number, turn: Turn, entry: CorpusEntry | undefined): B
     reply: turn.reply,
     path: turn.path,
     ...(turn.outcome !== undefined && { outcome: turn.outcome }),
+    ...(turn.marks.disclosed !== undefined && { disclosure: true as const }),
     marks,
     latencies: benchLatencies(turn),
     words: wordErrors(reference, turn.transcript),
@@ -182,12 +183,13 @@ export async function runCorpusBench(options: CorpusBenchOptions): Promise<Bench
   });
 
   logger.info('bench: timing each engine on its own');
-  const engines = await measureEngineSpeed({
+  const { speed: engines, samples: engineSamples } = await measureEngineSpeed({
     config,
     modelsDir,
     logger,
     speech: corpus.entries.map((entry) => entry.samples),
-    phrases: [...new Set(heard.turns.map((turn) => turn.reply).filter((reply) => reply.trim()))],
+    // The replies, then the questions: enough phrases for a spread even when few replies differ.
+    phrases: [...new Set([...heard.turns.map((turn) => turn.reply), ...corpus.entries.map((entry) => entry.reference)].filter((text) => text.trim()))],
     prompts: corpus.entries.map((entry) => entry.reference),
   });
 
@@ -209,6 +211,7 @@ export async function runCorpusBench(options: CorpusBenchOptions): Promise<Bench
     gluePercent: total > 0 ? tenth((glue / total) * 100) : null,
     wer: corpusWordErrorRates(questions, heardBy),
     engines,
+    engineSamples,
     system: { before, after: thermal(), rssMb: { start: Math.round(rssStart ?? 0), end: Math.round(rssEnd ?? 0) } },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { BENCH_REPORT_SCHEMA, BENCH_STAGES, BENCH_TOTALS, type BenchReport, type BenchTurn, type MetricStats, type WordErrors } from '../../src/bench/BenchReport.js';
 import { percentile } from '../../src/bench/percentile.js';
+import { addWordErrors, wordErrorRate } from '../../src/bench/wordErrorRate.js';
 
 interface CorpusLine {
   file: string;
@@ -101,17 +102,7 @@ export function makeBenchTurn(index: number, overrides: Partial<BenchTurn> = {})
   };
 }
 
-const addErrors = (a: WordErrors, b: WordErrors): WordErrors => ({
-  substitutions: a.substitutions + b.substitutions,
-  deletions: a.deletions + b.deletions,
-  insertions: a.insertions + b.insertions,
-  referenceWords: a.referenceWords + b.referenceWords,
-});
 const NO_ERRORS: WordErrors = { substitutions: 0, deletions: 0, insertions: 0, referenceWords: 0 };
-const rateOf = (e: WordErrors) => {
-  const errors = e.substitutions + e.deletions + e.insertions;
-  return e.referenceWords === 0 ? (errors === 0 ? 0 : 1) : errors / e.referenceWords;
-};
 
 /** The fixture's report, built from 8 {@link makeBenchTurn} turns; `overrides` win as given. */
 export function makeBenchReport(overrides: Partial<BenchReport> = {}): BenchReport {
@@ -123,10 +114,10 @@ export function makeBenchReport(overrides: Partial<BenchReport> = {}): BenchRepo
   const glue = turns.reduce((n, turn) => n + (turn.latencies.glue ?? 0), 0);
   const perFile = CORPUS.map(({ file, reference }) => {
     const ofFile = turns.filter((turn) => turn.file === file);
-    const errors = ofFile.reduce((sum, turn) => addErrors(sum, turn.words), NO_ERRORS);
-    return { file, reference, turns: ofFile.length, wer: rateOf(errors), errors };
+    const errors = ofFile.reduce((sum, turn) => addWordErrors(sum, turn.words), NO_ERRORS);
+    return { file, reference, turns: ofFile.length, wer: wordErrorRate(errors), errors };
   });
-  const all = turns.reduce((sum, turn) => addErrors(sum, turn.words), NO_ERRORS);
+  const all = turns.reduce((sum, turn) => addWordErrors(sum, turn.words), NO_ERRORS);
   return {
     schema: BENCH_REPORT_SCHEMA,
     version: '0.1.0',
@@ -150,8 +141,14 @@ export function makeBenchReport(overrides: Partial<BenchReport> = {}): BenchRepo
     turns,
     stages,
     gluePercent: total > 0 ? tenth((glue / total) * 100) : null,
-    wer: { overall: rateOf(all), perFile },
+    wer: { overall: wordErrorRate(all), perFile },
     engines: { asrRealTimeFactor: 0.21, ttsRealTimeFactor: 0.08, llmPromptTokensPerSecond: 412.5, llmGenerationTokensPerSecond: 96.3 },
+    engineSamples: {
+      asrRealTimeFactor: [0.19, 0.2, 0.21, 0.21, 0.22, 0.23],
+      ttsRealTimeFactor: [0.07, 0.08, 0.08, 0.08, 0.09, 0.09],
+      llmPromptTokensPerSecond: [398.1, 405.7, 410.2, 414.9, 420.3, 425.8],
+      llmGenerationTokensPerSecond: [92.4, 94.8, 96.1, 96.5, 98.2, 99.7],
+    },
     system: {
       before: { cpuTemperatureC: 46.2, throttled: { raw: '0x0', flags: [] } },
       after: { cpuTemperatureC: 51.0, throttled: { raw: '0x0', flags: [] } },
