@@ -10,20 +10,18 @@ import { turnLatencies, type Turn } from '../turn/Turn.js';
 import { VERSION } from '../version.js';
 import { askThroughAlsa } from './askThroughAlsa.js';
 import type { BenchCorpus, CorpusEntry } from './benchCorpus.js';
+import { gluePercent, stageStats, tenth } from './benchStats.js';
 import {
   BENCH_MARKS,
   BENCH_REPORT_SCHEMA,
   BENCH_STAGES,
-  BENCH_TOTALS,
   type BenchReport,
   type BenchTurn,
   type FileWordErrorRate,
-  type MetricStats,
   type ThermalState,
   type WordErrors,
 } from './BenchReport.js';
 import { measureEngineSpeed } from './measureEngineSpeed.js';
-import { percentile } from './percentile.js';
 import { addWordErrors, wordErrorRate, wordErrors } from './wordErrorRate.js';
 
 export interface CorpusBenchOptions {
@@ -72,14 +70,7 @@ async function askFromFiles(config: KioskConfig, modelsDir: string, logger: Logg
   return { turns: conversation.turns, questionOf };
 }
 
-const tenth = (ms: number) => Math.round(ms * 10) / 10;
 const finite = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
-
-function stats(values: (number | undefined)[]): MetricStats {
-  const present = values.filter(finite);
-  if (present.length === 0) return { p50: null, p95: null, max: null, n: 0 };
-  return { p50: tenth(percentile(present, 50)), p95: tenth(percentile(present, 95)), max: tenth(Math.max(...present)), n: present.length };
-}
 
 function benchLatencies(turn: Turn): Record<string, number> {
   const values: Record<string, number> = {};
@@ -193,9 +184,6 @@ export async function runCorpusBench(options: CorpusBenchOptions): Promise<Bench
     prompts: corpus.entries.map((entry) => entry.reference),
   });
 
-  const stages = Object.fromEntries([...BENCH_STAGES, ...BENCH_TOTALS].map(({ name }) => [name, stats(benchTurns.map((turn) => turn.latencies[name]))]));
-  const total = benchTurns.reduce((n, turn) => n + (turn.latencies.endOfSpeechToFirstAudio ?? 0), 0);
-  const glue = benchTurns.reduce((n, turn) => n + (turn.latencies.glue ?? 0), 0);
   return {
     schema: BENCH_REPORT_SCHEMA,
     version: VERSION,
@@ -207,8 +195,8 @@ export async function runCorpusBench(options: CorpusBenchOptions): Promise<Bench
     corpus: { dir: corpus.dir, files: corpus.entries.length },
     options: { turns, throughAlsa: Boolean(options.throughAlsa) },
     turns: benchTurns,
-    stages,
-    gluePercent: total > 0 ? tenth((glue / total) * 100) : null,
+    stages: stageStats(benchTurns),
+    gluePercent: gluePercent(benchTurns),
     wer: corpusWordErrorRates(questions, heardBy),
     engines,
     engineSamples,

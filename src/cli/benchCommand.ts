@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { CommanderError, InvalidArgumentError } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_CORPUS_DIR, loadBenchCorpus } from '../bench/benchCorpus.js';
 import { formatBenchTable } from '../bench/benchTable.js';
@@ -12,6 +11,7 @@ import type { KioskConfigInput } from '../config/schema.js';
 import { KioskVoiceError } from '../errors.js';
 import { createLogger } from '../logging/createLogger.js';
 import { resolveRuntimeConfig } from './resolveRuntimeConfig.js';
+import { writeReportFile } from './writeReportFile.js';
 
 interface BenchCliOptions {
   corpus: string;
@@ -35,16 +35,6 @@ function turnCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('a whole number from 1 to 1000');
   return n;
-}
-
-/** Writes a report file, saying where; an unwritable path is the user's to fix, in one line. */
-function writeOutput(path: string, text: string, what: string): void {
-  try {
-    writeFileSync(path, text);
-  } catch (error) {
-    throw new KioskVoiceError(`cannot write the ${what} to ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'choose a path in a folder you can write to');
-  }
-  process.stderr.write(`bench: ${what} written to ${path}\n`);
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -102,8 +92,8 @@ export function registerBenchCommand(program: Command): void {
         });
         if (process.stderr.isTTY) process.stderr.write('\n');
         if (budget) report.budget = checkBudget(report, budget);
-        if (options.json) writeOutput(options.json, `${JSON.stringify(report, null, 2)}\n`, 'JSON report');
-        if (options.html) writeOutput(options.html, renderHtmlReport(report), 'HTML report');
+        if (options.json) writeReportFile(options.json, `${JSON.stringify(report, null, 2)}\n`, 'JSON report', 'bench');
+        if (options.html) writeReportFile(options.html, renderHtmlReport(report), 'HTML report', 'bench');
         process.stdout.write(`${formatBenchTable(report)}\n`);
         if (report.budget && !report.budget.passed) {
           for (const line of budgetFailureLines(report.budget)) process.stderr.write(`${line}\n`);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BENCH_REPORT_SCHEMA, type BenchReport } from '../bench/BenchReport.js';
 import { formatBenchTable } from '../bench/benchTable.js';
 import { compareReports, formatComparison } from '../bench/compareReports.js';
 import { renderHtmlReport } from '../bench/report/renderHtmlReport.js';
 import { KioskVoiceError } from '../errors.js';
+import { writeReportFile } from './writeReportFile.js';
 
 export class BenchReportFileError extends KioskVoiceError {}
 
@@ -35,9 +36,6 @@ export function registerBenchReportCommand(program: Command): void {
       const report = readBenchReport(file);
       process.stdout.write(`${formatBenchTable(report)}\n`);
       if (options.compare) process.stdout.write(`\n${formatComparison(compareReports(readBenchReport(options.compare), report))}\n`);
-      if (options.html) {
-        writeFileSync(options.html, renderHtmlReport(report));
-        process.stderr.write(`bench-report: HTML report written to ${options.html}\n`);
-      }
+      if (options.html) writeReportFile(options.html, renderHtmlReport(report), 'HTML report', 'bench-report');
     });
 }

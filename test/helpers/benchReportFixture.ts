@@ -3,8 +3,8 @@
  * report, the comparison, the budget check): 8 turns over 4 corpus files on a Pi 5, with figures
  * that agree with each other (latencies from the marks, stats from the latencies, WER from the words).
  */
-import { BENCH_REPORT_SCHEMA, BENCH_STAGES, BENCH_TOTALS, type BenchReport, type BenchTurn, type MetricStats, type WordErrors } from '../../src/bench/BenchReport.js';
-import { percentile } from '../../src/bench/percentile.js';
+import { BENCH_REPORT_SCHEMA, BENCH_STAGES, type BenchReport, type BenchTurn, type WordErrors } from '../../src/bench/BenchReport.js';
+import { gluePercent, stageStats, tenth } from '../../src/bench/benchStats.js';
 import { addWordErrors, wordErrorRate } from '../../src/bench/wordErrorRate.js';
 
 interface CorpusLine {
@@ -38,14 +38,8 @@ const HEARD: readonly { transcript: string; words: Omit<WordErrors, 'referenceWo
   { transcript: 'is there parking near the building', words: { substitutions: 0, deletions: 0, insertions: 0 } },
 ];
 
-const tenth = (ms: number) => Math.round(ms * 10) / 10;
 const wordCount = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
-/** p50/p95/max over the values (rounded to 0.1 like the bench does); nulls and n = 0 when there are none. */
-export function statsOf(values: number[]): MetricStats {
-  if (values.length === 0) return { p50: null, p95: null, max: null, n: 0 };
-  return { p50: tenth(percentile(values, 50)), p95: tenth(percentile(values, 95)), max: tenth(Math.max(...values)), n: values.length };
-}
 
 /** BENCH_STAGES spans and BENCH_TOTALS of a turn's marks; glue is the part no engine explains (a few ms). */
 function latenciesOf(marks: BenchTurn['marks'], glue: number): Record<string, number> {
@@ -107,11 +101,6 @@ const NO_ERRORS: WordErrors = { substitutions: 0, deletions: 0, insertions: 0, r
 /** The fixture's report, built from 8 {@link makeBenchTurn} turns; `overrides` win as given. */
 export function makeBenchReport(overrides: Partial<BenchReport> = {}): BenchReport {
   const turns = Array.from({ length: 8 }, (_, i) => makeBenchTurn(i));
-  const stages = Object.fromEntries(
-    [...BENCH_STAGES, ...BENCH_TOTALS].map(({ name }) => [name, statsOf(turns.flatMap((turn) => (turn.latencies[name] === undefined ? [] : [turn.latencies[name]!])))]),
-  );
-  const total = turns.reduce((n, turn) => n + (turn.latencies.endOfSpeechToFirstAudio ?? 0), 0);
-  const glue = turns.reduce((n, turn) => n + (turn.latencies.glue ?? 0), 0);
   const perFile = CORPUS.map(({ file, reference }) => {
     const ofFile = turns.filter((turn) => turn.file === file);
     const errors = ofFile.reduce((sum, turn) => addWordErrors(sum, turn.words), NO_ERRORS);
@@ -139,8 +128,8 @@ export function makeBenchReport(overrides: Partial<BenchReport> = {}): BenchRepo
     corpus: { dir: 'scripts/bench/corpus', files: CORPUS.length },
     options: { turns: turns.length, throughAlsa: false },
     turns,
-    stages,
-    gluePercent: total > 0 ? tenth((glue / total) * 100) : null,
+    stages: stageStats(turns),
+    gluePercent: gluePercent(turns),
     wer: { overall: wordErrorRate(all), perFile },
     engines: { asrRealTimeFactor: 0.21, ttsRealTimeFactor: 0.08, llmPromptTokensPerSecond: 412.5, llmGenerationTokensPerSecond: 96.3 },
     engineSamples: {

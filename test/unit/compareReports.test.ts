@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BENCH_STAGES, BENCH_TOTALS, type BenchReport, type BenchTurn } from '../../src/bench/BenchReport.js';
 import { compareReports, formatComparison, mannWhitney, type ComparisonRow } from '../../src/bench/compareReports.js';
-import { makeBenchReport, makeBenchTurn, statsOf } from '../helpers/benchReportFixture.js';
+import { stageStats } from '../../src/bench/benchStats.js';
+import { makeBenchReport, makeBenchTurn } from '../helpers/benchReportFixture.js';
 import { mulberry32 } from '../helpers/seededRandom.js';
 
 // Two bench runs side by side: which changes are beyond run-to-run noise.
@@ -13,8 +14,7 @@ const STAGES = [...BENCH_STAGES, ...BENCH_TOTALS].map((stage) => stage.name);
  * overrides as given, and the comparison reads both the stats (before/after/delta) and the turns (the test).
  */
 function reportOf(turns: BenchTurn[], overrides: Partial<BenchReport> = {}): BenchReport {
-  const stages = Object.fromEntries(STAGES.map((name) => [name, statsOf(turns.flatMap((turn) => (turn.latencies[name] === undefined ? [] : [turn.latencies[name]!])))]));
-  return makeBenchReport({ turns, stages, options: { turns: turns.length, throughAlsa: false }, ...overrides });
+  return makeBenchReport({ turns, stages: stageStats(turns), options: { turns: turns.length, throughAlsa: false }, ...overrides });
 }
 const fixtureTurns = (count: number) => Array.from({ length: count }, (_, i) => makeBenchTurn(i));
 /** The turns with `change` applied to each latency of `stage` (all stages when none is named). */
