@@ -54,3 +54,46 @@ describe('LlamaChatEngine prefix reuse (real node-llama-cpp, stories260K)', () =
     expect(withPreload).toBeLessThanOrEqual(withoutPreload - 8);
   });
 });
+
+/**
+ * A speculative reply thrown away (the visitor went on speaking) must leave the conversation as if
+ * it had never been asked: the same history, the same context, the same next reply, and a next
+ * question that still costs only its own tokens past the kept exchanges.
+ */
+describe('LlamaChatEngine: a speculation thrown away (real node-llama-cpp, stories260K)', () => {
+  sharedFile('llm/stories260K.gguf');
+  const greedy = { ...config, temperature: 0 };
+  let speculating: LlamaChatEngine;
+  let plain: LlamaChatEngine;
+  beforeAll(async () => {
+    speculating = await LlamaChatEngine.load(greedy, sharedModelsDir);
+    plain = await LlamaChatEngine.load(greedy, sharedModelsDir);
+  });
+  afterAll(async () => {
+    await speculating?.dispose();
+    await plain?.dispose();
+  });
+
+  it('restoreConversation puts the history back, and the next reply and its cost match an engine that never speculated', async () => {
+    await replyCost(speculating, 'Hello there.');
+    await replyCost(plain, 'Hello there.');
+    const saved = speculating.saveConversation();
+    const heldBefore = speculating.contextTokens;
+    const specCost = await replyCost(speculating, 'Is there a slot on');
+    expect(specCost).toBeGreaterThan(0);
+    expect(speculating.modelReplies()).toHaveLength(2);
+    speculating.restoreConversation(saved);
+    expect(speculating.saveConversation()).toEqual(plain.saveConversation());
+
+    const final = 'Is there a slot on Thursday morning?';
+    const costAfterRestore = await replyCost(speculating, final);
+    const costPlain = await replyCost(plain, final);
+    expect(speculating.modelReplies()).toEqual(plain.modelReplies());
+    expect(speculating.saveConversation()).toEqual(plain.saveConversation());
+    expect(speculating.contextTokens).toBe(plain.contextTokens);
+    // The kept exchanges stayed evaluated: only the tokens from where the speculation diverged are
+    // evaluated again, never the system prompt and the first exchange.
+    expect(costAfterRestore).toBeLessThan(heldBefore);
+    expect(costAfterRestore).toBeLessThanOrEqual(costPlain + 2);
+  });
+});

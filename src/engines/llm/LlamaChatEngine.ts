@@ -1,6 +1,7 @@
 import {
   getLlama,
   LlamaChatSession,
+  type ChatHistoryItem,
   type ChatSessionModelFunctions,
   type GbnfJsonSchema,
   type Llama,
@@ -13,6 +14,7 @@ import { KioskVoiceError } from '../../errors.js';
 import { createLogger } from '../../logging/createLogger.js';
 import { AsyncQueue } from '../../util/AsyncQueue.js';
 import { resolveModelPath } from '../resolveModelPath.js';
+import { EndOfTurnProbe, EndOfTurnProbeUnavailableError } from './EndOfTurnProbe.js';
 import { checkGgufFile, GgufFileError } from './ggufFile.js';
 import { LLAMA_LOG_LEVEL, LlamaCppLog, type LlamaLog } from './llamaCppLog.js';
 
@@ -24,6 +26,13 @@ const COMPACT_AT = 0.6;
  * is a guard against a schema with long fields, not the usual length of a call (~50 tokens).
  */
 const TOOL_CALL_MAX_TOKENS = 512;
+
+/**
+ * node-llama-cpp's default batch is min(contextSize × sequences, 512): a second sequence would
+ * change how the chat's prompts are split into batches, so the probe's context keeps this cap
+ * with the one-sequence size.
+ */
+const DEFAULT_BATCH_CAP = 512;
 
 /** The GGUF model could not be loaded. */
 export class LlmLoadError extends KioskVoiceError {}
@@ -70,6 +79,12 @@ export interface LlamaChatEngineOptions {
    * format). Defaults to an error-level JSON logger on stderr.
    */
   logger?: LlamaLog;
+  /**
+   * Also make an EndOfTurnProbe, on a second sequence of the context. Each sequence has its own
+   * `contextSize` tokens in node-llama-cpp, so the chat keeps all of `config.contextSize` and the
+   * KV cache doubles. A model that cannot be probed loads without one (a warning on `logger`).
+   */
+  endOfTurnProbe?: boolean;
 }
 
 /**
@@ -84,6 +99,11 @@ export class LlamaChatEngine {
     private readonly context: LlamaContext,
     private readonly session: LlamaChatSession,
     private readonly config: KioskConfig['llm'],
+    /**
+     * The end-of-turn probe on its own sequence, when `load` was asked for one and the model can
+     * be probed; the chat session's sequence never sees its evaluations.
+     */
+    readonly endOfTurnProbe: EndOfTurnProbe | undefined,
   ) {}
 
   /** Grammars made from JSON schemas, by schema object: making one costs a grammar compilation. */
@@ -103,18 +123,24 @@ export class LlamaChatEngine {
       if (error instanceof GgufFileError) throw new LlmLoadError(`could not load the LLM: ${error.message}`, error.hint, { cause: error });
       throw error;
     }
-    const log = new LlamaCppLog(options.logger ?? createLogger('error', { bindings: { engine: 'llama.cpp' } }));
+    const logger = options.logger ?? createLogger('error', { bindings: { engine: 'llama.cpp' } });
+    const log = new LlamaCppLog(logger);
     currentLog = log;
     const llama = await llamaForThisThread();
     let model: LlamaModel | undefined;
     try {
       model = await llama.loadModel({ modelPath });
-      const context = await model.createContext({ contextSize: config.contextSize, threads: config.threads });
+      const context = await model.createContext({
+        contextSize: config.contextSize,
+        threads: config.threads,
+        ...(options.endOfTurnProbe && { sequences: 2, batchSize: Math.min(config.contextSize, DEFAULT_BATCH_CAP) }),
+      });
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), systemPrompt: config.systemPrompt });
       // Evaluate the system prompt now rather than on the first visitor's question.
       await session.preloadPrompt('');
+      const endOfTurnProbe = options.endOfTurnProbe ? await createProbe(context, session, config.systemPrompt, logger) : undefined;
       log.clearErrors();
-      return new LlamaChatEngine(model, context, session, config);
+      return new LlamaChatEngine(model, context, session, config, endOfTurnProbe);
     } catch (error) {
       const reason = (await log.reason()) ?? (error as Error).message;
       await model?.dispose();
@@ -132,6 +158,11 @@ export class LlamaChatEngine {
   /** Tokens generated so far; the bench divides what a reply adds by the time it took. */
   get generatedTokens(): number {
     return this.session.sequence.tokenMeter.usedOutputTokens;
+  }
+
+  /** The chat sequence's size in tokens and the context's sequence count (2 with the probe). */
+  get contextLayout(): { tokensPerSequence: number; sequences: number } {
+    return { tokensPerSequence: this.session.sequence.contextSize, sequences: this.context.totalSequences };
   }
 
   /** Tokens currently held in the context (system prompt, history, the current turn). */
@@ -232,7 +263,19 @@ export class LlamaChatEngine {
     this.session.setChatHistory([...this.session.getChatHistory(), { type: 'user', text: userText }, { type: 'model', response: [spokenReply] }]);
   }
 
-  /** The model's side of the conversation so far, oldest first (for tests and diagnostics). */
+  /**
+   * The conversation as it stands, to put back with `restoreConversation` (a speculative reply
+   * thrown away). The evaluated tokens need no saving: the next prompt reuses their common prefix.
+   */
+  saveConversation(): ChatHistoryItem[] {
+    return this.session.getChatHistory();
+  }
+
+  restoreConversation(history: ChatHistoryItem[]): void {
+    this.session.setChatHistory(history);
+  }
+
+    /** The model's side of the conversation so far, oldest first (for tests and diagnostics). */
   modelReplies(): string[] {
     return this.session
       .getChatHistory()
@@ -248,8 +291,20 @@ export class LlamaChatEngine {
   /** Frees the model and its context; the thread's Llama stays for the next load. */
   async dispose(): Promise<void> {
     this.session.dispose();
+    await this.endOfTurnProbe?.dispose();
     await this.context.dispose();
     await this.model.dispose();
+  }
+}
+
+/** The probe on the context's second sequence; undefined, with a warning, when the model cannot be probed. */
+async function createProbe(context: LlamaContext, session: LlamaChatSession, systemPrompt: string, logger: LlamaLog): Promise<EndOfTurnProbe | undefined> {
+  try {
+    return await EndOfTurnProbe.create({ sequence: context.getSequence(), chatWrapper: session.chatWrapper, systemPrompt });
+  } catch (error) {
+    if (!(error instanceof EndOfTurnProbeUnavailableError)) throw error;
+    logger.warn(error.toUserLine());
+    return undefined;
   }
 }
 
