@@ -85,7 +85,9 @@ export async function runFileConversation(options: FileConversationOptions): Pro
     });
     controller.start();
     // Trailing silence lets an utterance that runs to the end of the file reach its endpoint.
-    const trailing = Math.round((config.vad.minSilenceSeconds + 0.3) * SAMPLE_RATE);
+    const { endpointing } = config.turn;
+    const longestSilence = endpointing.backend === 'fixed' ? config.vad.minSilenceSeconds : endpointing.maxSilenceMs / 1000;
+    const trailing = Math.round((longestSilence + 0.3) * SAMPLE_RATE);
     const startedAt = monotonicMs();
     let toFilePosition = (heardSample: number) => heardSample;
     if (realtime) toFilePosition = await feedLikeAVisitor(samples, trailing, engines, controller);

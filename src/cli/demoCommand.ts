@@ -7,6 +7,7 @@ import { createLogger } from '../logging/createLogger.js';
 import type { FrontDeskEvent } from '../dialog/FrontDeskEvent.js';
 import { MARK_ORDER, turnLatencies, type Turn } from '../turn/Turn.js';
 import { runFileConversation } from '../app/runFileConversation.js';
+import { endpointFacts } from '../telemetry/turnTelemetry.js';
 import { resolveRuntimeConfig } from './resolveRuntimeConfig.js';
 
 interface DemoOptions {
@@ -28,6 +29,11 @@ export function turnReport(turn: Turn, startedAt: number) {
     const at = turn.marks[name];
     marks[name] = at === undefined ? null : round(at - startedAt);
   }
+  // End-of-turn marks only where they happened (the `fixed` backend has neither).
+  for (const name of ['endpointDecision', 'speculationStart'] as const) {
+    const at = turn.marks[name];
+    if (at !== undefined) marks[name] = round(at - startedAt);
+  }
   const { glue, ...latency } = turnLatencies(turn);
   return {
     trigger: turn.trigger,
@@ -39,6 +45,8 @@ export function turnReport(turn: Turn, startedAt: number) {
     ...(turn.problem ? { problem: turn.problem } : {}),
     // The session's first reply starts with the disclosure ("I'm an automated assistant").
     ...(turn.marks.disclosed !== undefined ? { disclosedAt: round(turn.marks.disclosed - startedAt) } : {}),
+    ...(turn.endpoint ? { endpoint: endpointFacts(turn.endpoint) } : {}),
+    ...(turn.speculation ? { speculation: { ...turn.speculation, wastedMs: round(turn.speculation.wastedMs) } } : {}),
     marks,
     latencyMs: Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, round(v)])),
     computeMs: { ...Object.fromEntries(Object.entries(turn.compute).map(([k, v]) => [k, round(v)])), glue: round(glue) },
@@ -52,7 +60,21 @@ function describeTurn(index: number, turn: Turn): string {
     `turn ${index}  heard: "${turn.transcript}"`,
     `        reply (${turn.path}): "${turn.reply.replace(/\s+/g, ' ')}"${turn.problem ? `  [${turn.problem}]` : ''}`,
     `        end of speech → ASR final ${ms(l.endOfSpeechToAsrFinal)} · → first token ${ms(l.asrFinalToLlmFirstToken)} · → TTS first audio ${ms(l.llmFirstTokenToTtsFirstAudio)} · end of speech → first audio ${ms(l.endOfSpeechToFirstAudio)}`,
+    ...(turn.endpoint ? [`        end of turn: ${describeEndpoint(turn)}`] : []),
   ].join('\n');
+}
+
+/** "complete (question with object): 220 ms of silence; reply made at the pause (hit)". */
+function describeEndpoint(turn: Turn): string {
+  const endpoint = turn.endpoint!;
+  const parts = [`${endpoint.verdict} (${endpoint.reason}): ${Math.round(endpoint.silenceMs)} ms of silence`];
+  if (endpoint.resumedPauses > 0) parts.push(`went on after ${endpoint.resumedPauses} pause${endpoint.resumedPauses === 1 ? '' : 's'}`);
+  const speculation = turn.speculation;
+  if (speculation) {
+    const outcomes = (['hits', 'misses', 'restarts', 'declined'] as const).filter((k) => speculation[k] > 0).map((k) => `${speculation[k]} ${k}`);
+    parts.push(`replies made at pauses: ${outcomes.join(', ')}`);
+  }
+  return parts.join('; ');
 }
 
 function describeFrontDeskEvent(event: FrontDeskEvent): string {

@@ -296,6 +296,38 @@ export const wakeSchema = z.strictObject({
   threads: threads.default(1),
 });
 
+const silenceMs = (min: number) => z.number().int().min(min).max(5000);
+
+/**
+ * End of turn: how much silence ends the visitor's turn. `fixed` waits `vad.minSilenceSeconds`
+ * after every utterance (the old behaviour, and the bench's baseline). `lexical` and `llm` judge the
+ * words so far at every pause of `pauseMs` and wait little after a finished question, long after an
+ * unfinished phrase ("is there a slot on …"), never more than `maxSilenceMs`.
+ */
+export const endpointingSchema = z.strictObject({
+  /** `lexical`: rules on the transcript and the front desk's intents (any model); `llm`: the brain's model's end-of-turn probability. */
+  backend: z.enum(['fixed', 'lexical', 'llm']).default('lexical'),
+  /** A pause this long is where the words so far are judged (and the reply speculated). */
+  pauseMs: z.number().int().min(60).max(1000).default(150),
+  /** Silence that ends a turn that looks finished. */
+  completeSilenceMs: silenceMs(60).default(220),
+  /** Silence that ends a turn the detector is unsure of. */
+  unsureSilenceMs: silenceMs(60).default(550),
+  /** Silence that ends a turn that looks unfinished (a trailing "on", "the", "um"). */
+  unfinishedSilenceMs: silenceMs(60).default(1100),
+  /** The turn ends after this much silence whatever the detector says (or while it has not answered). */
+  maxSilenceMs: silenceMs(60).default(1500),
+  /** `llm`: at or above this probability of the end-of-turn token the words are finished. */
+  llmCompleteAbove: z.number().gt(0).lt(1).default(0.5),
+  /** `llm`: below this they are unfinished; in between, unsure. */
+  llmUnfinishedBelow: z.number().gt(0).lt(1).default(0.1),
+  /**
+   * Start the reply at the pause, into a held buffer: played at once when the turn ends with the
+   * same words, thrown away (with the model's context as it was) when the visitor goes on.
+   */
+  speculate: z.boolean().default(true),
+});
+
 export const turnSchema = z.strictObject({
   /**
    * What starts a turn: `button`, `wake` (the wake phrase), `button+wake`, or `open-mic` (every
@@ -327,6 +359,7 @@ export const turnSchema = z.strictObject({
   maxMutedSeconds: seconds(1, 86400).default(3600),
   earcons: earconsSchema.prefault({}),
   wake: wakeSchema.prefault({}),
+  endpointing: endpointingSchema.prefault({}),
 });
 
 /**
@@ -366,6 +399,16 @@ function checkCrossFieldLimits(config: z.output<typeof configShape>, ctx: z.Refi
     ctx.addIssue({ code: 'custom', path, message, params });
   };
   const { vad, chunker, llm } = config;
+  const endpointing = config.turn.endpointing;
+  const silences = ['pauseMs', 'completeSilenceMs', 'unsureSilenceMs', 'unfinishedSilenceMs', 'maxSilenceMs'] as const;
+  for (const [i, name] of silences.entries()) {
+    const next = silences[i + 1];
+    if (next === undefined || endpointing[name] <= endpointing[next]) continue;
+    issue(['turn', 'endpointing', name], ['turn', 'endpointing', next], `${endpointing[name]} must not be more than turn.endpointing.${next} (${endpointing[next]}): the silences go pause ≤ complete ≤ unsure ≤ unfinished ≤ max`);
+  }
+  if (endpointing.llmUnfinishedBelow > endpointing.llmCompleteAbove) {
+    issue(['turn', 'endpointing', 'llmUnfinishedBelow'], ['turn', 'endpointing', 'llmCompleteAbove'], `${endpointing.llmUnfinishedBelow} must not be more than turn.endpointing.llmCompleteAbove (${endpointing.llmCompleteAbove})`);
+  }
   if (vad.minSpeechSeconds >= vad.maxSpeechSeconds) {
     issue(
       ['vad', 'minSpeechSeconds'],

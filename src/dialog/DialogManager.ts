@@ -27,6 +27,9 @@ export type DialogDecision =
   /** Nothing confident: the LLM (with tools) answers. The question was logged as a knowledge gap. */
   | { kind: 'llm'; events: FrontDeskEvent[] };
 
+/** What the dialog would do with some words, known without side effects (see `DialogManager.preview`). */
+export type DialogPreview = { kind: 'answer'; text: string } | { kind: 'llm' } | { kind: 'unsafe' };
+
 export interface DialogManagerOptions {
   site: SiteConfig;
   rules: KioskConfig['dialog']['rules'];
@@ -96,6 +99,23 @@ export class DialogManager {
   prepare(partialTranscript: string): void {
     const normal = normaliseUtterance(partialTranscript);
     this.prepared = normal === '' ? undefined : { normal, match: this.matcher.match(partialTranscript) };
+  }
+
+  /**
+   * What `respond` would say to these words, when that can be known without changing anything: a
+   * simple answer from site data with no flow in progress (`answer`), or a question for the model
+   * (`llm`; `respond` would also log it as a knowledge gap). Anything that would start or move a
+   * flow, refuse, or call a person is `unsafe`: a speculative reply must wait for the final words.
+   */
+  preview(transcript: string): DialogPreview {
+    const text = transcript.trim();
+    if (normaliseUtterance(text) === '' || this.flow || privacyGuard(text) !== undefined) return { kind: 'unsafe' };
+    const match = this.matcher.match(text);
+    if (match) {
+      const simple = this.simpleAnswer(match, text);
+      return simple === undefined ? { kind: 'unsafe' } : { kind: 'answer', text: simple };
+    }
+    return isUpset(text) ? { kind: 'unsafe' } : { kind: 'llm' };
   }
 
   /** The reply to a final transcript (see the class comment for the order). */

@@ -9,10 +9,12 @@ export interface TurnStage {
 
 const defined = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : undefined);
 
+/** As in turnLatencies: a speculated reply's stages that ran before the final transcript count as 0. */
 const span = (turn: Turn, from: MarkName, to: MarkName) => {
   const a = turn.marks[from];
   const b = turn.marks[to];
-  return a === undefined || b === undefined ? undefined : b - a;
+  if (a === undefined || b === undefined) return undefined;
+  return turn.marks.speculationStart === undefined ? b - a : Math.max(0, b - a);
 };
 
 /**

@@ -1,4 +1,5 @@
-import type { EngineCompute, ReplyPath, Turn, TurnTrigger } from '../turn/Turn.js';
+import type { EndpointDecision } from '../turn/endpointing/EndpointDecision.js';
+import type { EngineCompute, ReplyPath, Turn, TurnSpeculation, TurnTrigger } from '../turn/Turn.js';
 import { turnStageValues } from './turnStages.js';
 
 type MarkKey = keyof Turn['marks'];
@@ -25,6 +26,9 @@ export interface TurnTelemetry {
   compute: Partial<EngineCompute>;
   /** Glue as a share of end of speech → first audio, in percent. */
   gluePercent?: number;
+  /** How the end of the turn was decided (its `decidedAt` is in `marks.endpointDecision`). */
+  endpoint?: Omit<EndpointDecision, 'decidedAt'>;
+  speculation?: TurnSpeculation;
   /** What the visitor said, what the kiosk answered and what of it they heard: only with `mqtt.publishTranscripts`. */
   transcript?: string;
   reply?: string;
@@ -56,6 +60,8 @@ export function turnTelemetry(turn: Turn, options: { publishTranscripts: boolean
     compute,
   };
   if (turn.outcome !== undefined) telemetry.outcome = turn.outcome;
+  if (turn.endpoint) telemetry.endpoint = endpointFacts(turn.endpoint);
+  if (turn.speculation) telemetry.speculation = { ...turn.speculation, wastedMs: tenth(turn.speculation.wastedMs) };
   if (turn.problem !== undefined) telemetry.problem = turn.problem;
   if (glue !== undefined && total !== undefined && total > 0) telemetry.gluePercent = tenth((glue / total) * 100);
   if (options.publishTranscripts) {
@@ -64,4 +70,10 @@ export function turnTelemetry(turn: Turn, options: { publishTranscripts: boolean
     if (turn.heard !== undefined) telemetry.heard = turn.heard;
   }
   return telemetry;
+}
+
+/** The decision without its clock time (that is a mark), its silences rounded. */
+export function endpointFacts(endpoint: EndpointDecision): Omit<EndpointDecision, 'decidedAt'> {
+  const { decidedAt: _decidedAt, ...facts } = endpoint;
+  return { ...facts, requiredSilenceMs: tenth(facts.requiredSilenceMs), silenceMs: tenth(facts.silenceMs) };
 }

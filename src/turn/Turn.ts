@@ -1,3 +1,5 @@
+import type { EndpointDecision } from './endpointing/EndpointDecision.js';
+
 /** How the reply was made: an operator's rule, the model, or a fixed reply when the model could not answer. */
 export type ReplyPath = 'rule' | 'llm' | 'fallback';
 
@@ -44,9 +46,15 @@ export interface Turn {
   path: ReplyPath;
   /**
    * `bargeIn`: when the reply was cut; `acknowledged`: when the slow-reply acknowledgement played;
-   * `disclosed`: when the session's "I'm an automated assistant" line started playing.
+   * `disclosed`: when the session's "I'm an automated assistant" line started playing;
+   * `endpointDecision`: when the end-of-turn detector's verdict on the last pause was known;
+   * `speculationStart`: when the reply that played was started, at a pause before the end of the turn.
    */
-  marks: Partial<Record<MarkName | 'bargeIn' | 'acknowledged' | 'disclosed', number>>;
+  marks: Partial<Record<MarkName | 'bargeIn' | 'acknowledged' | 'disclosed' | 'endpointDecision' | 'speculationStart', number>>;
+  /** How the end of the turn was decided (not with `turn.endpointing.backend: fixed`). */
+  endpoint?: EndpointDecision;
+  /** Replies started at pauses of this turn, and what became of them. */
+  speculation?: TurnSpeculation;
   /** Where the utterance lies in the audio stream, in samples at 16 kHz: [start, end). */
   speechSamples?: [number, number];
   compute: Partial<EngineCompute>;
@@ -58,6 +66,20 @@ export interface Turn {
   heard?: string;
 }
 
+/**
+ * Speculative replies of one turn: `hits` (0 or 1) played the reply made at the last pause;
+ * `misses` were thrown away because the visitor went on speaking; `restarts` because the final
+ * words differed; `declined` were not made (the dialog would have acted on the words).
+ */
+export interface TurnSpeculation {
+  hits: number;
+  misses: number;
+  restarts: number;
+  declined: number;
+  /** Time the engines spent on replies that were thrown away, ms. */
+  wastedMs: number;
+}
+
 export interface TurnLatencies {
   endOfSpeechToAsrFinal: number;
   asrFinalToLlmFirstToken: number;
@@ -67,10 +89,15 @@ export interface TurnLatencies {
   glue: number;
 }
 
+/**
+ * A stage's duration from its marks. A reply made at a pause (`speculationStart`) may have its
+ * first token before the final transcript: that stage then took no time on the way to the audio.
+ */
 const span = (marks: Turn['marks'], from: MarkName, to: MarkName) => {
   const a = marks[from];
   const b = marks[to];
-  return a === undefined || b === undefined ? Number.NaN : b - a;
+  if (a === undefined || b === undefined) return Number.NaN;
+  return marks.speculationStart === undefined ? b - a : Math.max(0, b - a);
 };
 
 export function turnLatencies(turn: Turn): TurnLatencies {
@@ -86,18 +113,32 @@ export function turnLatencies(turn: Turn): TurnLatencies {
   };
 }
 
+type OrderedMark = MarkName | 'speculationStart';
+
+/**
+ * A reply started at a pause was made while the visitor was silent: its marks run alongside the
+ * end of the turn and meet it where the audio plays.
+ */
+const SPECULATED_ORDERS: readonly (readonly OrderedMark[])[] = [
+  ['speechStart', 'speechEnd', 'speculationStart', 'llmFirstToken', 'firstPhrase', 'ttsFirstAudio', 'playbackStart', 'playbackEnd'],
+  ['speechEnd', 'endpoint', 'asrFinal', 'playbackStart'],
+];
+
 /** Names of marks that are missing or earlier than the mark before them; empty when all is well. */
 export function markProblems(turn: Turn): string[] {
-  const problems: string[] = [];
-  let previous: { name: MarkName; at: number } | undefined;
-  for (const name of MARK_ORDER) {
-    const at = turn.marks[name];
-    if (at === undefined) {
-      problems.push(`${name} missing`);
-      continue;
+  const orders = turn.marks.speculationStart === undefined ? [MARK_ORDER] : SPECULATED_ORDERS;
+  const problems = new Set<string>();
+  for (const order of orders) {
+    let previous: { name: OrderedMark; at: number } | undefined;
+    for (const name of order) {
+      const at = turn.marks[name];
+      if (at === undefined) {
+        problems.add(`${name} missing`);
+        continue;
+      }
+      if (previous && at < previous.at) problems.add(`${name} before ${previous.name}`);
+      previous = { name, at };
     }
-    if (previous && at < previous.at) problems.push(`${name} before ${previous.name}`);
-    previous = { name, at };
   }
-  return problems;
+  return [...problems];
 }

@@ -6,7 +6,8 @@ import { monotonicMs } from '../system/clock.js';
 import type { FixedPrompts } from './FixedPrompts.js';
 import type { PlaybackLedger } from './PlaybackLedger.js';
 import type { Brain, Ears, HeardEvent, Mouth } from './ports.js';
-import type { Turn, TurnTrigger } from './Turn.js';
+import { normaliseUtterance } from '../dialog/text/normaliseUtterance.js';
+import type { Turn, TurnSpeculation, TurnTrigger } from './Turn.js';
 import { TurnRun } from './TurnRun.js';
 import { KioskVoiceError } from '../errors.js';
 import type { StateChange, TurnState } from './TurnState.js';
@@ -58,6 +59,16 @@ interface OpenTurn {
   pushToTalk: boolean;
   /** Push-to-talk: what was recognised of earlier utterances while the button was held. */
   heldText: string[];
+  /** What became of the replies started at this turn's pauses. */
+  speculation: TurnSpeculation;
+}
+
+/** A reply started at a pause, held until the end of the turn says whether it answers the final words. */
+interface Speculation {
+  run: TurnRun;
+  utteranceId: number;
+  /** The words it answers, normalised as the final transcript will be compared. */
+  words: string;
 }
 
 /** What the kiosk said last, so a double tap can say it again without the engines. */
@@ -102,6 +113,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   /** Utterances that ended (the VAD heard their end) whose transcript has not come yet. */
   private readonly pendingUtterances = new Set<number>();
   private lastPreload = '';
+  private speculation: Speculation | undefined;
   /** Bumped whenever a clip (repeat, apology) is superseded, so its end does not change state. */
   private clipGeneration = 0;
   private settledWaiters: (() => void)[] = [];
@@ -354,6 +366,12 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       case 'partial':
         if (this.open?.utteranceId === event.utteranceId) this.preload(event.text);
         return;
+      case 'pause':
+        this.speculate(event.utteranceId, event.text);
+        return;
+      case 'resume':
+        if (this.speculation?.utteranceId === event.utteranceId) this.discardSpeculation('misses');
+        return;
       case 'speechEnd': {
         this.pendingUtterances.add(event.utteranceId);
         const open = this.open;
@@ -365,6 +383,10 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
         marks.endpoint = event.endpointAt;
         compute.vadHangover = event.endpointAt - event.speechEndAt;
         open.turn.speechSamples = event.samples;
+        if (event.endpoint) {
+          open.turn.endpoint = event.endpoint;
+          if (event.endpoint.decidedAt !== undefined) marks.endpointDecision = event.endpoint.decidedAt;
+        }
         return;
       }
       case 'final': {
@@ -379,7 +401,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
             open.utteranceId = undefined;
           } else {
             open.turn.transcript = [...open.heldText, event.text].join(' ').trim();
-            this.think(open.turn);
+            this.think(open.turn, this.takeSpeculation(open));
           }
         }
         this.resolveSettled();
@@ -425,13 +447,63 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.options.brain.preload(stable);
   }
 
+  // ── speculative replies ────────────────────────────────────────────────────────────────────
+
+  /**
+   * The visitor paused: start the reply to the words so far, held, so that it can play the moment
+   * the turn ends with the same words. One at a time: a newer pause replaces an older speculation.
+   */
+  private speculate(utteranceId: number, text: string): void {
+    const open = this.open;
+    if (!this.options.config.turn.endpointing.speculate || open?.utteranceId !== utteranceId || this.current !== 'listening') return;
+    // Push-to-talk ends on the release, and its earlier utterances would not be in this reply.
+    if (open.pushToTalk || open.heldText.length > 0 || !text.trim()) return;
+    this.discardSpeculation('misses');
+    const turn: Turn = { id: open.turn.id, trigger: open.turn.trigger, transcript: text.trim(), reply: '', path: 'llm', marks: { speculationStart: this.now() }, compute: {} };
+    const run = this.newRun(turn, true);
+    this.speculation = { run, utteranceId, words: normaliseUtterance(text) };
+    run.start();
+  }
+
+  /** The turn ended: its speculation, if it answers the final words and can still play; any other is thrown away. */
+  private takeSpeculation(open: OpenTurn): TurnRun | undefined {
+    const speculation = this.speculation;
+    if (!speculation) return undefined;
+    if (speculation.run.declined) {
+      this.discardSpeculation('declined');
+      return undefined;
+    }
+    if (speculation.utteranceId !== open.utteranceId || speculation.words !== normaliseUtterance(open.turn.transcript) || !speculation.run.active) {
+      this.discardSpeculation('restarts');
+      return undefined;
+    }
+    this.speculation = undefined;
+    open.speculation.hits++;
+    return speculation.run;
+  }
+
+  /** Throws the speculation away (counted under `why` for the open turn): nothing plays, and the brain forgets it. */
+  private discardSpeculation(why: 'misses' | 'restarts' | 'declined'): void {
+    const speculation = this.speculation;
+    if (!speculation) return;
+    this.speculation = undefined;
+    const { run } = speculation;
+    const startedAt = run.turn.marks.speculationStart ?? this.now();
+    run.discard();
+    this.options.brain.settleSpeculation(run.turn.id, false);
+    const counts = this.open?.speculation;
+    if (!counts) return;
+    counts[why]++;
+    if (why !== 'declined') counts.wastedMs += Math.max(0, (run.workEndedAt ?? this.now()) - startedAt);
+  }
+
   // ── turns ──────────────────────────────────────────────────────────────────────────────────
 
   private beginTurn(trigger: TurnTrigger, reason: string, chime: boolean): void {
     clearTimeout(this.sessionTimer);
     const id = ++this.turnSeq;
     const turn: Turn = { id, trigger, transcript: '', reply: '', path: 'llm', marks: {}, compute: {} };
-    this.open = { turn, utteranceId: undefined, pushToTalk: false, heldText: [] };
+    this.open = { turn, utteranceId: undefined, pushToTalk: false, heldText: [], speculation: { hits: 0, misses: 0, restarts: 0, declined: 0, wastedMs: 0 } };
     this.activeTurn = { id, trigger };
     this.clipGeneration++;
     // The chime goes out before anything else so it starts within a few ms of the trigger.
@@ -439,11 +511,31 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.transition('listening', reason, this.activeTurn);
   }
 
-  private think(turn: Turn): void {
-    const { options } = this;
+  /**
+   * The turn has ended: its reply is made now, or — when a speculation answered these very words —
+   * the held one plays at once.
+   */
+  private think(turn: Turn, speculated?: TurnRun): void {
+    const open = this.open;
     this.open = undefined;
     turn.compute.queued = 0;
-    const run = new TurnRun(turn, {
+    const run = speculated ?? this.newRun(turn, false);
+    if (speculated) adoptTurnFacts(speculated.turn, turn);
+    const counts = open?.speculation;
+    if (counts && counts.hits + counts.misses + counts.restarts + counts.declined > 0) run.turn.speculation = counts;
+    this.run = run;
+    this.disclosed = true;
+    this.transition('thinking', 'endpoint', this.activeTurn);
+    if (speculated) {
+      this.options.brain.settleSpeculation(run.turn.id, true);
+      run.release();
+    } else run.start();
+    void run.done.then((finished) => this.onRunDone(run, finished));
+  }
+
+  private newRun(turn: Turn, held: boolean): TurnRun {
+    const { options } = this;
+    const run: TurnRun = new TurnRun(turn, {
       config: options.config,
       brain: options.brain,
       mouth: options.mouth,
@@ -452,16 +544,13 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       logger: options.logger,
       disclose: (options.disclose ?? true) && !this.disclosed,
       streaming: options.streaming ?? true,
+      held,
       now: this.now,
       onPlaybackStart: () => {
         if (this.run === run && this.current === 'thinking') this.transition('speaking', 'firstAudio', this.activeTurn);
       },
     });
-    this.run = run;
-    this.disclosed = true;
-    this.transition('thinking', 'endpoint', this.activeTurn);
-    run.start();
-    void run.done.then((finished) => this.onRunDone(run, finished));
+    return run;
   }
 
   private onRunDone(run: TurnRun, turn: Turn): void {
@@ -549,6 +638,8 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   // ── the one transition function ──────────────────────────────────────────────────────────
 
   private transition(to: TurnState, reason: string, turn: { id: number; trigger: TurnTrigger } | undefined): void {
+    // Only a turn still listening can use a reply made at its pause (think() took it before this).
+    if (to !== 'listening') this.discardSpeculation('misses');
     const from = this.current;
     if (to === 'idle' || to === 'muted') {
       this.activeTurn = undefined;
@@ -658,4 +749,19 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.settledWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** What the ears and the recogniser established about a turn, carried onto the record of the speculation that answers it. */
+function adoptTurnFacts(record: Turn, heard: Turn): void {
+  record.trigger = heard.trigger;
+  record.transcript = heard.transcript;
+  for (const name of ['speechStart', 'speechEnd', 'endpoint', 'asrFinal', 'endpointDecision'] as const) {
+    const at = heard.marks[name];
+    if (at !== undefined) record.marks[name] = at;
+  }
+  if (heard.speechSamples) record.speechSamples = heard.speechSamples;
+  if (heard.endpoint) record.endpoint = heard.endpoint;
+  record.compute.vadHangover = heard.compute.vadHangover ?? 0;
+  record.compute.asr = heard.compute.asr ?? 0;
+  record.compute.queued = 0;
 }

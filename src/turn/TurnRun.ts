@@ -26,6 +26,12 @@ export interface TurnRunOptions {
   disclose?: boolean;
   /** Speak phrases as they come (the product) or the whole reply at once (the baseline bench). Defaults to true. */
   streaming?: boolean;
+  /**
+   * A speculative run (made at a pause, before the turn has ended): its audio is held, not played,
+   * and nothing is said (no disclosure, no acknowledgement) until `release()`; `discard()` drops it.
+   * The brain is asked with `speculative`, so the dialog does nothing it implies until then.
+   */
+  held?: boolean;
   /** Called once, when the reply's first audio starts playing (as the speaker reports it). */
   onPlaybackStart?: () => void;
   /** The clock marks are stamped with. Defaults to the shared monotonic clock. */
@@ -56,6 +62,19 @@ export class TurnRun {
   private speakerFrom = 0;
   /** The reply's audio as played, kept so a double tap can repeat it. */
   readonly replyAudio: Int16Array[] = [];
+  /** Held (speculative) and not yet released: audio waits here. */
+  private holding: boolean;
+  private readonly heldAudio: { phrase: SpokenPhrase; samples: Int16Array }[] = [];
+  private resolveReleased!: () => void;
+  private readonly released: Promise<void>;
+  /** Compute before this time overlapped the visitor's silence (a released speculation): it is not on the way to the first audio. */
+  private criticalFrom = Number.NEGATIVE_INFINITY;
+  private llmSpan: [number, number] | undefined;
+  private ttsSpan: [number, number] | undefined;
+  /** The brain would not make this reply ahead (speculative runs only): it ended without a word. */
+  declined = false;
+  /** When the brain and the mouth were done with this run (its compute ended), if they are. */
+  workEndedAt: number | undefined;
 
   constructor(
     readonly turn: Turn,
@@ -63,6 +82,14 @@ export class TurnRun {
   ) {
     this.now = options.now ?? monotonicMs;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.holding = options.held === true;
+    this.released = new Promise((resolve) => (this.resolveReleased = resolve));
+    if (!this.holding) this.resolveReleased();
+  }
+
+  /** True until the run ended (answered, interrupted, failed, discarded or declined). */
+  get active(): boolean {
+    return !this.finished;
   }
 
   /** True once the reply's audio has started playing. */
@@ -72,10 +99,57 @@ export class TurnRun {
 
   start(): void {
     const { config } = this.options;
-    this.speakerFrom = this.options.speaker.mark();
     this.after(config.turn.maxTurnSeconds * 1000, () => this.fail(`did not finish within ${config.turn.maxTurnSeconds} s`));
-    this.after(config.turn.acknowledgeAfterMs, () => this.acknowledge());
+    if (!this.holding) this.beginSpeaking();
     void this.run().catch((error: unknown) => this.fail((error as Error).message));
+  }
+
+  /**
+   * A held run becomes the turn's reply (the visitor finished with the words it answers): what
+   * was made plays now, the rest as it comes. Latency budgets count from here.
+   */
+  release(): void {
+    if (!this.holding || this.finished) return;
+    this.holding = false;
+    this.criticalFrom = this.now();
+    this.beginSpeaking();
+    for (const { phrase, samples } of this.heldAudio.splice(0)) this.play(phrase, samples);
+    this.updateCompute();
+    this.resolveReleased();
+  }
+
+  /** Drops a held run: generation and synthesis stop, nothing was or will be played. */
+  discard(): void {
+    if (this.finished) return;
+    this.abort.abort();
+    this.heldAudio.length = 0;
+    this.workEndedAt ??= this.now();
+    this.finish();
+  }
+
+  /** What the visitor hears from here: the disclosure for a new visitor, and an acknowledgement if the reply is slow. */
+  private beginSpeaking(): void {
+    const { config } = this.options;
+    this.speakerFrom = this.options.speaker.mark();
+    if (this.options.disclose) this.disclose();
+    if (this.turn.marks.llmFirstToken === undefined) this.armFirstTokenTimeout();
+    this.after(config.turn.acknowledgeAfterMs, () => this.acknowledge());
+  }
+
+  private firstTokenTimer: NodeJS.Timeout | undefined;
+
+  private armFirstTokenTimeout(): void {
+    const ms = this.options.config.turn.firstTokenTimeoutMs;
+    this.firstTokenTimer = this.after(ms, () => this.fail(`no reply within ${ms} ms`));
+  }
+
+  /** Engine time on the way to the first audio; for a released speculation only what came after the release. */
+  private updateCompute(): void {
+    const part = (span: [number, number] | undefined) => (span === undefined ? undefined : Math.max(0, span[1] - Math.max(span[0], this.criticalFrom)));
+    const llm = part(this.llmSpan);
+    const tts = part(this.ttsSpan);
+    if (llm !== undefined) this.turn.compute.llm = llm;
+    if (tts !== undefined) this.turn.compute.tts = tts;
   }
 
   /** Cuts the reply now (barge-in, cancel): playback stops, generation and synthesis are aborted. */
@@ -95,7 +169,6 @@ export class TurnRun {
 
   private async run(): Promise<void> {
     const { turn, options } = this;
-    if (options.disclose) this.disclose();
     if (!turn.transcript.trim()) {
       turn.path = 'fallback';
       turn.problem = 'no words recognised';
@@ -104,9 +177,6 @@ export class TurnRun {
       await this.drainAndFinish();
       return;
     }
-    const firstToken = this.after(options.config.turn.firstTokenTimeoutMs, () =>
-      this.fail(`no reply within ${options.config.turn.firstTokenTimeoutMs} ms`),
-    );
     const queue = new AsyncQueue<string>();
     // A failing mouth ends the turn at once, even while the brain is still generating.
     const speaking = this.speakAll(queue).catch((error: unknown) => this.fail((error as Error).message));
@@ -115,12 +185,13 @@ export class TurnRun {
     let text = '';
     let firstPhraseTextAt: number | undefined;
     try {
-      for await (const chunk of options.brain.reply(turn.id, turn.transcript, this.abort.signal)) {
+      const replyOptions = options.held ? { speculative: true } : {};
+      for await (const chunk of options.brain.reply(turn.id, turn.transcript, this.abort.signal, replyOptions)) {
         if (this.finished) return;
         if (chunk.type === 'text') {
           // Whitespace is not an answer: a model that sends a newline and stalls still times out.
           if (chunk.text.trim()) {
-            clearTimeout(firstToken);
+            clearTimeout(this.firstTokenTimer);
             turn.marks.llmFirstToken ??= chunk.at;
           }
           text += chunk.text;
@@ -130,14 +201,21 @@ export class TurnRun {
           for (const phrase of ready) queue.push(phrase);
           continue;
         }
-        clearTimeout(firstToken);
+        clearTimeout(this.firstTokenTimer);
+        if (chunk.declined) {
+          this.declined = true;
+          this.workEndedAt = this.now();
+          this.finish();
+          return;
+        }
         turn.path = chunk.path;
         const rest = streaming ? chunker.flush() : text.trim();
         if (rest) {
           firstPhraseTextAt ??= chunk.doneAt;
           queue.push(rest);
         }
-        turn.compute.llm = (firstPhraseTextAt ?? chunk.doneAt) - chunk.receivedAt;
+        this.llmSpan = [chunk.receivedAt, firstPhraseTextAt ?? chunk.doneAt];
+        this.updateCompute();
       }
     } catch (error) {
       if (this.finished) return;
@@ -150,6 +228,7 @@ export class TurnRun {
     if (this.finished) return;
     turn.reply = text.trim();
     await speaking;
+    this.workEndedAt = this.now();
     if (this.finished) return;
     if (this.phrases.length === 0) {
       turn.path = 'fallback';
@@ -176,7 +255,8 @@ export class TurnRun {
         if (this.finished) return;
         if (turn.marks.ttsFirstAudio === undefined) {
           turn.marks.ttsFirstAudio = audio.at;
-          turn.compute.tts = audio.at - startedAt;
+          this.ttsSpan = [startedAt, audio.at];
+          this.updateCompute();
         }
         if (streaming) this.play(spoken, audio.samples);
         else held.push(audio.samples);
@@ -190,6 +270,10 @@ export class TurnRun {
   }
 
   private play(phrase: SpokenPhrase, samples: Int16Array): void {
+    if (this.holding) {
+      this.heldAudio.push({ phrase, samples });
+      return;
+    }
     this.replyWritten = true;
     this.replyAudio.push(samples);
     const onStart = this.turn.marks.playbackStart === undefined ? (at: number | undefined) => this.playbackStarted(at) : undefined;
@@ -245,6 +329,8 @@ export class TurnRun {
   }
 
   private async drainAndFinish(): Promise<void> {
+    await this.released;
+    if (this.finished) return;
     try {
       // Only a loss of this turn's audio is its problem, not a player that died before it.
       await this.options.speaker.drain(this.speakerFrom);
@@ -263,7 +349,8 @@ export class TurnRun {
     const { turn } = this;
     this.options.logger.warn({ turnId: turn.id, reason }, 'turn failed');
     this.abort.abort();
-    this.options.speaker.stop();
+    // A held run has nothing playing: the speaker is not its own yet.
+    if (!this.holding) this.options.speaker.stop();
     turn.problem = reason;
     turn.outcome = 'failed';
     turn.path = 'fallback';
@@ -274,6 +361,8 @@ export class TurnRun {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    // A discarded or failed held run must not leave drainAndFinish waiting.
+    this.resolveReleased();
     for (const timer of this.timers) clearTimeout(timer);
     this.turn.marks.playbackEnd = this.now();
     this.resolveDone(this.turn);

@@ -1,4 +1,5 @@
 import type { PcmFrame } from '../audio/pcm.js';
+import type { EndpointDecision } from './endpointing/EndpointDecision.js';
 import type { ReplyPath } from './Turn.js';
 
 /**
@@ -20,8 +21,14 @@ export type HeardEvent =
       speechStartAt: number;
       speechEndAt: number;
       endpointAt: number;
+      /** How the end was decided (not with the `fixed` backend). */
+      endpoint?: EndpointDecision;
     }
   | { type: 'final'; utteranceId: number; text: string; at: number; asrComputeMs: number }
+  /** The visitor paused: `text` is what the final transcript would be if the turn ended here. */
+  | { type: 'pause'; utteranceId: number; text: string; at: number }
+  /** The visitor went on speaking after a pause. */
+  | { type: 'resume'; utteranceId: number; at: number }
   /** The wake phrase was spotted. */
   | { type: 'wake'; phrase: string; at: number };
 
@@ -42,12 +49,26 @@ export interface Ears {
 /** A piece of the reply as the brain produces it. */
 export type ReplyChunk =
   | { type: 'text'; text: string; at: number }
-  /** The last item: how the reply was made, when the request reached the brain, when it ended. */
-  | { type: 'done'; path: Exclude<ReplyPath, 'fallback'>; receivedAt: number; doneAt: number; aborted: boolean };
+  /**
+   * The last item: how the reply was made, when the request reached the brain, when it ended.
+   * `declined`: a speculative reply the brain would not make ahead (it would change the dialog or call a tool).
+   */
+  | { type: 'done'; path: Exclude<ReplyPath, 'fallback'>; receivedAt: number; doneAt: number; aborted: boolean; declined?: boolean };
+
+export interface ReplyOptions {
+  /**
+   * Made at a pause, before the visitor is known to have finished: nothing it implies happens
+   * until `settleSpeculation(turnId, true)`, and `settleSpeculation(turnId, false)` leaves the
+   * conversation as if it had never been asked.
+   */
+  speculative?: boolean;
+}
 
 export interface Brain {
   /** Streams the reply to the visitor's words. Aborting ends the stream quietly with `done`. */
-  reply(turnId: number, text: string, signal: AbortSignal): AsyncIterable<ReplyChunk>;
+  reply(turnId: number, text: string, signal: AbortSignal, options?: ReplyOptions): AsyncIterable<ReplyChunk>;
+  /** Keeps (the final words matched) or throws away the turn's speculative reply. */
+  settleSpeculation(turnId: number, keep: boolean): void;
   /** The start of the visitor's words, to evaluate ahead of the final transcript. */
   preload(text: string): void;
   /** The visitor heard only `heardText` of the last reply (barge-in): the history keeps just that. */

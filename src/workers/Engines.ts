@@ -45,13 +45,27 @@ export class Engines extends EventEmitter<EnginesEvents> {
     super();
     const { config, modelsDir, storagePath, logger } = options;
     const log = { logLevel: config.logLevel, logFormat: config.logFormat };
-    this.earsWorker = new EngineWorker({ name: 'ears', init: { vad: config.vad, asr: config.asr, wake: config.turn.wake, modelsDir, ...log }, logger });
+    this.earsWorker = new EngineWorker({
+      name: 'ears',
+      init: {
+        vad: config.vad,
+        asr: config.asr,
+        wake: config.turn.wake,
+        endpointing: config.turn.endpointing,
+        site: config.site,
+        rules: config.dialog.rules,
+        modelsDir,
+        ...log,
+      },
+      logger,
+    });
     // The brain and the mouth run native async work (llama.cpp, sherpa's generateAsync) that would
     // abort the daemon if their thread were terminated mid-call; as processes they can be killed.
-    this.brainWorker = new EngineWorker({ name: 'brain', init: { llm: config.llm, dialog: config.dialog, site: config.site, storagePath, modelsDir, ...log }, logger, isolation: 'process' });
+    this.brainWorker = new EngineWorker({ name: 'brain', init: { llm: config.llm, dialog: config.dialog, site: config.site, endpointing: config.turn.endpointing, storagePath, modelsDir, ...log }, logger, isolation: 'process' });
     this.mouthWorker = new EngineWorker({ name: 'mouth', init: { tts: config.tts, modelsDir, ...log }, logger, isolation: 'process' });
-    this.ears = new WorkerEars(this.earsWorker, logger);
     this.brain = new WorkerBrain(this.brainWorker);
+    // The `llm` end-of-turn backend: the ears ask, the brain's model answers.
+    this.ears = new WorkerEars(this.earsWorker, logger, (text) => this.brain.endOfTurn(text));
     this.mouth = new WorkerMouth(this.mouthWorker);
     for (const worker of this.workers()) {
       worker.on('gaveUp', (error) => {

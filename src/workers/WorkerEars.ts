@@ -1,6 +1,7 @@
 import type { PcmFrame } from '../audio/pcm.js';
 import type { Logger } from '../logging/createLogger.js';
 import { monotonicMs } from '../system/clock.js';
+import type { EndOfTurnVerdict } from '../turn/endpointing/EndOfTurnVerdict.js';
 import type { Ears, HeardEvent } from '../turn/ports.js';
 import { AsyncQueue } from '../util/AsyncQueue.js';
 import type { EngineWorker } from './EngineWorker.js';
@@ -22,9 +23,14 @@ export class WorkerEars implements Ears {
   private consumedWaiters: { sampleIndex: number; resolve: () => void }[] = [];
   private flushWaiters: (() => void)[] = [];
 
+  /**
+   * @param judge The `llm` end-of-turn backend's verdict on the words at a pause (the brain's
+   *   model); undefined lets the ears' lexical detector decide.
+   */
   constructor(
     private readonly worker: EngineWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>,
     private readonly logger: Logger,
+    private readonly judge: (text: string) => Promise<EndOfTurnVerdict | undefined> = async () => undefined,
   ) {
     worker.on('event', (event) => this.onEvent(event));
     worker.on('crash', () => this.onLost());
@@ -93,6 +99,24 @@ export class WorkerEars implements Ears {
         if (id !== undefined) this.events.push({ type: 'partial', utteranceId: id, text: event.text, at: event.at });
         return;
       }
+      case 'pause': {
+        const id = this.ids.get(event.utteranceId);
+        if (id !== undefined) this.events.push({ type: 'pause', utteranceId: id, text: event.text, at: event.at });
+        return;
+      }
+      case 'resume': {
+        const id = this.ids.get(event.utteranceId);
+        if (id !== undefined) this.events.push({ type: 'resume', utteranceId: id, at: event.at });
+        return;
+      }
+      case 'judge': {
+        const { pauseId } = event;
+        this.judge(event.text).then(
+          (verdict) => this.worker.post({ type: 'verdict', pauseId, verdict }),
+          () => this.worker.post({ type: 'verdict', pauseId, verdict: undefined }),
+        );
+        return;
+      }
       case 'speechEnd': {
         const id = this.ids.get(event.utteranceId);
         if (id === undefined) return;
@@ -103,6 +127,7 @@ export class WorkerEars implements Ears {
           speechStartAt: event.speechStartAt,
           speechEndAt: event.speechEndAt,
           endpointAt: event.endpointAt,
+          ...(event.endpoint && { endpoint: event.endpoint }),
         });
         return;
       }

@@ -10,6 +10,7 @@ import { LlamaChatEngine } from '../engines/llm/LlamaChatEngine.js';
 import { FrontDeskDatabase } from '../storage/FrontDeskDatabase.js';
 import { monotonicMs } from '../system/clock.js';
 import { failpoint, failpointAsync } from '../system/failpoints.js';
+import { verdictFromProbability } from '../turn/endpointing/EndpointDecision.js';
 import type { BrainEvent, BrainInit, BrainReadyInfo, BrainRequest } from './protocol.js';
 import { runWorker, toWorkerError } from './runWorker.js';
 
@@ -30,6 +31,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
   await failpointAsync('brain.load');
   const llm = await LlamaChatEngine.load({ ...init.llm, systemPrompt: composeSystemPrompt(init.llm.systemPrompt, init.site) }, init.modelsDir, {
     logger: logger.child({ engine: 'llama.cpp' }),
+    endOfTurnProbe: init.endpointing.backend === 'llm',
   });
   const inFlight = new Map<number, AbortController>();
   /** One model call at a time: preloads and replies share the context sequence. */
@@ -73,37 +75,97 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
   const toolMode = init.dialog.llmTools === 'functions' && !(await toolsFit()) ? 'off' : init.dialog.llmTools;
   const toolCaller = toolMode === 'grammar' ? new ToolCaller({ tools, frontDesk, model: llm }) : undefined;
 
-  async function reply(turnId: number, text: string, receivedAt: number): Promise<void> {
-    const controller = inFlight.get(turnId);
+  /** A speculative reply in flight or made: what committing or discarding it must do. */
+  interface Speculation {
+    turnId: number;
+    text: string;
+    /** The model's conversation before it (the `llm` path), to put back if it is thrown away. */
+    conversation?: ReturnType<typeof llm.saveConversation>;
+    lastInHistory: number | undefined;
+  }
+  const speculations = new Map<number, Speculation>();
+
+  /**
+   * Tools a speculative reply may not run: calling one ends the speculation (declined), and the
+   * real reply calls it after the final words. Same documentation, so the context prefix is the same.
+   */
+  function holdingTools(functions: ChatSessionModelFunctions | undefined, onCall: () => void): ChatSessionModelFunctions | undefined {
+    if (!functions) return undefined;
+    return Object.fromEntries(
+      Object.entries(functions).map(([name, fn]) => [
+        name,
+        {
+          ...fn,
+          handler: () => {
+            onCall();
+            return 'not now';
+          },
+        },
+      ]),
+    );
+  }
+
+  async function reply(requestId: number, turnId: number, text: string, receivedAt: number, speculative: boolean): Promise<void> {
+    const controller = inFlight.get(requestId);
     if (!controller || controller.signal.aborted) {
-      send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: true });
+      send({ type: 'done', requestId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: true });
       return;
     }
+    let declined = false;
     try {
+      if (speculative) speculations.set(turnId, { turnId, text, conversation: llm.saveConversation(), lastInHistory });
       lastInHistory = turnId;
       if (toolCaller) {
         const outcome = await toolCaller.call(text, controller.signal);
         if (outcome.status === 'done') {
           for (const event of outcome.result.events) raise(turnId, event);
-          send({ type: 'text', turnId, text: outcome.result.say, at: monotonicMs() });
-          send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: false });
+          send({ type: 'text', requestId, text: outcome.result.say, at: monotonicMs() });
+          send({ type: 'done', requestId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: false });
           return;
         }
         if (outcome.status === 'refused') logger.info({ turnId, error: outcome.error }, 'no usable tool call; the model answers in words');
       }
-      for await (const chunk of llm.reply(text, controller.signal, { functions: functionsFor(turnId, text) })) {
+      const functions = functionsFor(turnId, text);
+      const held = speculative
+        ? holdingTools(functions, () => {
+            declined = true;
+            controller.abort();
+          })
+        : functions;
+      for await (const chunk of llm.reply(text, controller.signal, { functions: held })) {
         failpoint('brain.generate');
-        send({ type: 'text', turnId, text: chunk, at: monotonicMs() });
+        if (declined) break;
+        send({ type: 'text', requestId, text: chunk, at: monotonicMs() });
       }
-      send({ type: 'done', turnId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: controller.signal.aborted });
-      // While the reply is being spoken, make room for the next question.
-      if (await llm.compactIfNeeded({ functions: functionsFor(turnId) })) logger.debug({ turnId }, 'chat history compacted');
+      if (!speculative && (await llm.compactIfNeeded({ functions: functionsFor(turnId) }))) logger.debug({ turnId }, 'chat history compacted');
     } catch (error) {
       logger.error({ err: error, turnId }, 'LLM reply failed');
-      send(toWorkerError(error, turnId));
+      send(toWorkerError(error, requestId));
+      return;
     } finally {
-      inFlight.delete(turnId);
+      inFlight.delete(requestId);
     }
+    send({ type: 'done', requestId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: controller.signal.aborted, ...(declined ? { declined: true } : {}) });
+  }
+
+  /** The final words matched: the dialog now does what the reply implied; else the model's context is put back. */
+  function settle(turnId: number, keep: boolean): void {
+    const speculation = speculations.get(turnId);
+    speculations.delete(turnId);
+    if (!speculation) return;
+    if (keep) {
+      // The dialog's side effects (a knowledge gap, the prepared match) happen now, as for any final.
+      for (const event of dialog.respond(speculation.text).events) raise(turnId, event);
+      if (speculation.conversation) void serially(async () => void (await llm.compactIfNeeded({ functions: functionsFor(turnId) })));
+      return;
+    }
+    const { conversation } = speculation;
+    if (!conversation) return;
+    // Queued behind the aborted generation, so it runs once that has let go of the session.
+    void serially(async () => {
+      llm.restoreConversation(conversation);
+      lastInHistory = speculation.lastInHistory;
+    });
   }
 
   return {
@@ -113,16 +175,51 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
         case 'reply': {
           failpoint('brain.reply');
           const receivedAt = monotonicMs();
-          const { turnId } = request;
-          const decision = dialog.respond(request.text);
-          for (const event of decision.events) raise(turnId, event);
-          if (decision.kind === 'answer') {
-            send({ type: 'text', turnId, text: decision.text, at: monotonicMs() });
-            send({ type: 'done', turnId, path: 'rule', receivedAt, doneAt: monotonicMs(), aborted: false });
+          const { requestId, turnId, text } = request;
+          const speculative = request.speculative === true;
+          if (speculative) {
+            const preview = dialog.preview(text);
+            // A grammar tool call acts as soon as it is parsed, so there is nothing to hold: it waits for the final words.
+            if (preview.kind === 'unsafe' || (preview.kind === 'llm' && toolCaller)) {
+              send({ type: 'done', requestId, path: 'rule', receivedAt, doneAt: monotonicMs(), aborted: false, declined: true });
+              return;
+            }
+            if (preview.kind === 'answer') {
+              speculations.set(turnId, { turnId, text, lastInHistory });
+              send({ type: 'text', requestId, text: preview.text, at: monotonicMs() });
+              send({ type: 'done', requestId, path: 'rule', receivedAt, doneAt: monotonicMs(), aborted: false });
+              return;
+            }
+          } else {
+            const decision = dialog.respond(text);
+            for (const event of decision.events) raise(turnId, event);
+            if (decision.kind === 'answer') {
+              send({ type: 'text', requestId, text: decision.text, at: monotonicMs() });
+              send({ type: 'done', requestId, path: 'rule', receivedAt, doneAt: monotonicMs(), aborted: false });
+              return;
+            }
+          }
+          inFlight.set(requestId, new AbortController());
+          return void serially(() => reply(requestId, turnId, text, receivedAt, speculative));
+        }
+        case 'settleSpeculation':
+          return settle(request.turnId, request.keep);
+        case 'endOfTurn': {
+          const started = monotonicMs();
+          const probe = llm.endOfTurnProbe;
+          if (!probe) {
+            send({ type: 'endOfTurn', queryId: request.queryId, verdict: undefined, computeMs: 0 });
             return;
           }
-          inFlight.set(turnId, new AbortController());
-          return void serially(() => reply(turnId, request.text, receivedAt));
+          return void serially(async () => {
+            try {
+              const { probability } = await probe.probability(request.text);
+              send({ type: 'endOfTurn', queryId: request.queryId, verdict: verdictFromProbability(probability, init.endpointing), computeMs: monotonicMs() - started });
+            } catch (error) {
+              logger.warn({ err: error }, 'end-of-turn probability failed; the turn ends on the longest silence');
+              send({ type: 'endOfTurn', queryId: request.queryId, verdict: undefined, computeMs: monotonicMs() - started });
+            }
+          });
         }
         case 'preload':
           dialog.prepare(request.text);
@@ -132,7 +229,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
           return;
         case 'abort':
           // Aborting works whether the reply is generating or still queued behind a preload.
-          inFlight.get(request.turnId)?.abort();
+          inFlight.get(request.requestId)?.abort();
           return;
         case 'truncateReply':
           return void serially(async () => {
@@ -142,6 +239,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
           });
         case 'newConversation':
           dialog.reset();
+          speculations.clear();
           return void serially(async () => {
             lastInHistory = undefined;
             llm.newConversation();

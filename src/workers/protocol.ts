@@ -1,5 +1,7 @@
 import type { KioskConfig } from '../config/schema.js';
 import type { FrontDeskEvent } from '../dialog/FrontDeskEvent.js';
+import type { EndOfTurnVerdict } from '../turn/endpointing/EndOfTurnVerdict.js';
+import type { EndpointDecision } from '../turn/endpointing/EndpointDecision.js';
 import type { WorkerBaseInit } from './control.js';
 
 /**
@@ -17,6 +19,11 @@ export interface EarsInit extends WorkerBaseInit {
   asr: KioskConfig['asr'];
   /** The wake phrase; off while no keyword-spotter files are configured. */
   wake: KioskConfig['turn']['wake'];
+  /** How the silence that ends a turn is chosen. */
+  endpointing: KioskConfig['turn']['endpointing'];
+  /** The site and the operator's rules: the lexical detector counts a matched intent with its slots as finished. */
+  site: KioskConfig['site'];
+  rules: KioskConfig['dialog']['rules'];
   modelsDir: string;
 }
 
@@ -30,7 +37,9 @@ export type EarsRequest =
   /** Recognise utterances (a turn is open) or only look for the wake phrase. */
   | { type: 'arm'; armed: boolean }
   /** Close any utterance in progress now (end of input, push-to-talk released). Answered with `flushed`. */
-  | { type: 'flush' };
+  | { type: 'flush' }
+  /** The `llm` backend's verdict on the words of pause `pauseId` (asked with `judge`); undefined: the lexical one decides. */
+  | { type: 'verdict'; pauseId: number; verdict: EndOfTurnVerdict | undefined };
 
 export type EarsEvent =
   /** Every sample before `sampleIndex` has been through the VAD. */
@@ -47,7 +56,18 @@ export type EarsEvent =
       speechEndAt: number;
       /** When the VAD was sure the utterance was over. */
       endpointAt: number;
+      /** How the end was decided (not with the `fixed` backend). */
+      endpoint?: EndpointDecision;
     }
+  /**
+   * The visitor paused (`turn.endpointing.pauseMs` of silence): the words so far, as the final
+   * transcript would be if the turn ended here.
+   */
+  | { type: 'pause'; utteranceId: number; text: string; at: number }
+  /** The words at pause `pauseId` need the brain's verdict (the `llm` backend); answer with `verdict`. */
+  | { type: 'judge'; pauseId: number; text: string }
+  /** The visitor spoke again after a pause: the utterance goes on. */
+  | { type: 'resume'; utteranceId: number; at: number }
   | { type: 'final'; utteranceId: number; text: string; at: number; asrComputeMs: number }
   /** The wake phrase was spotted in the frame starting at `sampleIndex`. */
   | { type: 'wake'; phrase: string; sampleIndex: number; at: number }
@@ -62,31 +82,44 @@ export interface BrainInit extends WorkerBaseInit {
   llm: KioskConfig['llm'];
   dialog: KioskConfig['dialog'];
   site: KioskConfig['site'];
+  /** The `llm` backend asks the brain's model for end-of-turn probabilities. */
+  endpointing: KioskConfig['turn']['endpointing'];
   /** The front desk's SQLite file (absolute), or `:memory:`; the brain is its one writer. */
   storagePath: string;
   modelsDir: string;
 }
 
 export type BrainRequest =
-  | { type: 'reply'; turnId: number; text: string }
+  /**
+   * `requestId` routes the reply's events (a turn may ask more than once: a speculation, then the
+   * final words). A `speculative` reply has no side effects until `settleSpeculation` commits it.
+   */
+  | { type: 'reply'; requestId: number; turnId: number; text: string; speculative?: boolean }
+  /** The turn's speculative reply is kept (the final words matched) or thrown away with what it did to the model's context. */
+  | { type: 'settleSpeculation'; turnId: number; keep: boolean }
+  /** The `llm` end-of-turn detector: the probability that `text` is the visitor's whole turn. */
+  | { type: 'endOfTurn'; queryId: number; text: string }
   /** Start of the visitor's words, to evaluate ahead of the final transcript. */
   | { type: 'preload'; text: string }
-  | { type: 'abort'; turnId: number }
+  | { type: 'abort'; requestId: number }
   /** The visitor cut the reply off after hearing `heardText` (barge-in): the history keeps only that. */
   | { type: 'truncateReply'; turnId: number; heardText: string }
   | { type: 'newConversation' };
 
 export type BrainEvent =
-  | { type: 'text'; turnId: number; text: string; at: number }
+  | { type: 'text'; requestId: number; text: string; at: number }
   | {
       type: 'done';
-      turnId: number;
+      requestId: number;
       path: Exclude<ReplyPath, 'fallback'>;
       /** When the request reached the worker, and when generation ended. */
       receivedAt: number;
       doneAt: number;
       aborted: boolean;
+      /** A speculative reply the brain would not make ahead (it would change the dialog or call a tool). */
+      declined?: boolean;
     }
+  | { type: 'endOfTurn'; queryId: number; verdict: EndOfTurnVerdict | undefined; computeMs: number }
   /** A business event of the dialog (a handoff, a booking…), for the main thread to act on. */
   | { type: 'frontDesk'; turnId: number; event: FrontDeskEvent };
 

@@ -67,8 +67,9 @@ function processChannel(send: NonNullable<typeof process.send>): ParentChannel {
 
 /** The turn or speech a request belongs to, so that its failure reaches that turn at once. */
 function requestId(message: unknown): number | undefined {
-  const { turnId, speechId } = message as { turnId?: unknown; speechId?: unknown };
-  return typeof turnId === 'number' ? turnId : typeof speechId === 'number' ? speechId : undefined;
+  const ids = message as { requestId?: unknown; turnId?: unknown; speechId?: unknown };
+  for (const id of [ids.requestId, ids.turnId, ids.speechId]) if (typeof id === 'number') return id;
+  return undefined;
 }
 
 /**

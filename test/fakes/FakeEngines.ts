@@ -1,6 +1,6 @@
 import type { AudioSink } from '../../src/audio/AudioSink.js';
 import type { PcmFrame } from '../../src/audio/pcm.js';
-import type { Brain, Ears, HeardEvent, Mouth, ReplyChunk, SpeechAudio } from '../../src/turn/ports.js';
+import type { Brain, Ears, HeardEvent, Mouth, ReplyChunk, ReplyOptions, SpeechAudio } from '../../src/turn/ports.js';
 import { AsyncQueue } from '../../src/util/AsyncQueue.js';
 
 /** Ears a test drives by hand: `hear()` pushes what the VAD/ASR would have reported. */
@@ -61,6 +61,12 @@ interface LiveReply {
 /** A brain whose replies a test scripts; records every call. */
 export class FakeBrain implements Brain {
   readonly calls: { turnId: number; text: string }[] = [];
+  /** Speculative replies asked for (made at a pause), in order; `calls` holds the others. */
+  readonly speculations: { turnId: number; text: string }[] = [];
+  /** Every settleSpeculation call, in order. */
+  readonly settlements: { turnId: number; keep: boolean }[] = [];
+  /** Speculative replies end declined (as the real brain does for words that would start a flow). */
+  declineSpeculation = false;
   readonly preloads: string[] = [];
   readonly truncations: { turnId: number; heardText: string }[] = [];
   newConversations = 0;
@@ -69,11 +75,19 @@ export class FakeBrain implements Brain {
   /** The last reply started from a `manual` script. */
   private live: LiveReply | undefined;
 
-  reply(turnId: number, text: string, signal: AbortSignal): AsyncIterable<ReplyChunk> {
-    this.calls.push({ turnId, text });
-    const script = this.next;
+  reply(turnId: number, text: string, signal: AbortSignal, options: ReplyOptions = {}): AsyncIterable<ReplyChunk> {
+    const speculative = options.speculative === true;
+    (speculative ? this.speculations : this.calls).push({ turnId, text });
     const queue = new AsyncQueue<ReplyChunk>();
     const receivedAt = Date.now();
+    if (speculative && this.declineSpeculation) {
+      queueMicrotask(() => {
+        queue.push({ type: 'done', path: 'rule', receivedAt, doneAt: Date.now(), aborted: false, declined: true });
+        queue.end();
+      });
+      return queue;
+    }
+    const script = this.next;
     const done = () => queue.push({ type: 'done', path: 'path' in script ? (script.path ?? 'llm') : 'llm', receivedAt, doneAt: Date.now(), aborted: signal.aborted });
     signal.addEventListener('abort', () => {
       this.aborted++;
@@ -107,6 +121,9 @@ export class FakeBrain implements Brain {
   }
   preload(text: string): void {
     this.preloads.push(text);
+  }
+  settleSpeculation(turnId: number, keep: boolean): void {
+    this.settlements.push({ turnId, keep });
   }
   truncateReply(turnId: number, heardText: string): void {
     this.truncations.push({ turnId, heardText });

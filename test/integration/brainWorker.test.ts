@@ -29,17 +29,18 @@ type Brain = EngineWorker<BrainInit, BrainRequest, BrainEvent>;
 function brainWorker(init: Partial<BrainInit> = {}): Brain {
   return new EngineWorker({
     name: 'brain',
-    init: { llm: config.llm, dialog: config.dialog, site: config.site, storagePath, modelsDir: sharedModelsDir, logLevel: 'silent', ...init },
+    init: { llm: config.llm, dialog: config.dialog, site: config.site, endpointing: config.turn.endpointing, storagePath, modelsDir: sharedModelsDir, logLevel: 'silent', ...init },
     logger,
   });
 }
 
-/** Collects the brain's events for one turn until `done` (or an error). */
+/** Collects the brain's events for one turn (posted with the turn id as its request id) until `done` (or an error). */
 function collect(brain: Brain, turnId: number, onText?: (count: number) => void): Promise<(BrainEvent | WorkerError)[]> {
   return new Promise((resolve) => {
     const events: (BrainEvent | WorkerError)[] = [];
     const listener = (event: BrainEvent | WorkerError) => {
-      if (!('turnId' in event) || event.turnId !== turnId) return;
+      const id = 'requestId' in event ? event.requestId : 'turnId' in event ? event.turnId : undefined;
+      if (id !== turnId) return;
       events.push(event);
       if (event.type === 'text') onText?.(events.filter((e) => e.type === 'text').length);
       if (event.type === 'done' || event.type === 'error') {
@@ -63,7 +64,7 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
 
   it('streams the reply as many text events, then done on the llm path', async () => {
     const events = collect(brain, 1);
-    brain.post({ type: 'reply', turnId: 1, text: 'Tell me a story about a dog.' });
+    brain.post({ type: 'reply', requestId: 1, turnId: 1, text: 'Tell me a story about a dog.' });
     const all = await events;
     const texts = all.filter((e) => e.type === 'text');
     expect(texts.length).toBeGreaterThan(5);
@@ -80,10 +81,10 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
     const events = collect(brain, 2, (count) => {
       if (count === 3) {
         abortedAt = monotonicMs();
-        brain.post({ type: 'abort', turnId: 2 });
+        brain.post({ type: 'abort', requestId: 2 });
       }
     });
-    brain.post({ type: 'reply', turnId: 2, text: 'Once upon a time there was a very long story.' });
+    brain.post({ type: 'reply', requestId: 2, turnId: 2, text: 'Once upon a time there was a very long story.' });
     const all = await events;
     const done = all.at(-1);
     expect(done).toMatchObject({ type: 'done', aborted: true });
@@ -95,11 +96,11 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
 
   it('answers from the rules and from the site without the model', async () => {
     let events = collect(brain, 3);
-    brain.post({ type: 'reply', turnId: 3, text: 'where are the lifts' });
+    brain.post({ type: 'reply', requestId: 3, turnId: 3, text: 'where are the lifts' });
     let all = await events;
     expect(all).toEqual([expect.objectContaining({ type: 'text', text: RULE_REPLY }), expect.objectContaining({ type: 'done', path: 'rule' })]);
     events = collect(brain, 30);
-    brain.post({ type: 'reply', turnId: 30, text: 'what are your opening ours' });
+    brain.post({ type: 'reply', requestId: 30, turnId: 30, text: 'what are your opening ours' });
     all = await events;
     expect(all[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/\b(open|closed)\b.*\d\d:\d\d/i) });
     expect(all.at(-1)).toMatchObject({ type: 'done', path: 'rule' });
@@ -108,12 +109,12 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
   it('books through the dialog only after a yes, reports the booking, and keeps it in the database', async () => {
     const { weekday, start } = bookableWeekdayAtTen(config.site, 'checkup');
     let events = collect(brain, 31);
-    brain.post({ type: 'reply', turnId: 31, text: `i want to book a check up on ${weekday} at ten` });
+    brain.post({ type: 'reply', requestId: 31, turnId: 31, text: `i want to book a check up on ${weekday} at ten` });
     let all = await events;
     expect(all[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/10:00.*\?/) });
     expect(all.some((e) => e.type === 'frontDesk')).toBe(false);
     events = collect(brain, 32);
-    brain.post({ type: 'reply', turnId: 32, text: 'yes please' });
+    brain.post({ type: 'reply', requestId: 32, turnId: 32, text: 'yes please' });
     all = await events;
     const booked = all.find((e) => e.type === 'frontDesk');
     expect(booked).toMatchObject({ type: 'frontDesk', turnId: 32, event: { type: 'appointment', action: 'booked', serviceId: 'checkup' } });
@@ -128,7 +129,7 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
 
   it('raises a handoff event when the visitor asks for a person', async () => {
     const events = collect(brain, 33);
-    brain.post({ type: 'reply', turnId: 33, text: 'can i talk to a real person please' });
+    brain.post({ type: 'reply', requestId: 33, turnId: 33, text: 'can i talk to a real person please' });
     const all = await events;
     expect(all.find((e) => e.type === 'frontDesk')).toMatchObject({ event: { type: 'handoff', reason: 'asked' } });
     expect(all.at(-1)).toMatchObject({ type: 'done', path: 'rule' });
@@ -138,7 +139,7 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
     brain.post({ type: 'preload', text: 'Where is the' });
     brain.post({ type: 'newConversation' });
     const events = collect(brain, 4);
-    brain.post({ type: 'reply', turnId: 4, text: 'Where is the pharmacy?' });
+    brain.post({ type: 'reply', requestId: 4, turnId: 4, text: 'Where is the pharmacy?' });
     const all = await events;
     expect(all.at(-1)).toMatchObject({ type: 'done', path: 'llm' });
     // What went to the model is a knowledge gap for the operator.
@@ -152,8 +153,83 @@ describe('brain worker with stories260K (real node-llama-cpp)', () => {
     expect((await crashed).message).toMatch(/brain worker exited/);
     await restarted;
     const events = collect(brain, 5);
-    brain.post({ type: 'reply', turnId: 5, text: 'Hello' });
+    brain.post({ type: 'reply', requestId: 5, turnId: 5, text: 'Hello' });
     expect((await events).at(-1)).toMatchObject({ type: 'done' });
+  });
+});
+
+describe('brain worker: speculative replies and the llm end-of-turn probe (real dialog, SQLite and stories260K)', () => {
+  sharedFile('llm/stories260K.gguf');
+  const brain = brainWorker({ storagePath: join(work, 'speculation.sqlite'), endpointing: { ...config.turn.endpointing, backend: 'llm' } });
+  beforeAll(async () => {
+    await brain.start();
+  });
+  afterAll(async () => {
+    await brain.stop();
+  });
+  const ask = async (requestId: number, text: string, speculative = false) => {
+    const events = collect(brain, requestId);
+    brain.post({ type: 'reply', requestId, turnId: requestId, text, ...(speculative && { speculative: true }) });
+    return events;
+  };
+  const gaps = () => {
+    const db = FrontDeskDatabase.open(join(work, 'speculation.sqlite'), { readonly: true });
+    try {
+      return db.gaps.list().length;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('a simple question is answered ahead from the site, and nothing is recorded until it is kept', async () => {
+    const all = await ask(40, 'where are the lifts', true);
+    expect(all).toEqual([expect.objectContaining({ type: 'text', text: RULE_REPLY }), expect.objectContaining({ type: 'done', path: 'rule', aborted: false })]);
+    brain.post({ type: 'settleSpeculation', turnId: 40, keep: true });
+  });
+
+  it('words that would start a flow are declined ahead; the booking starts only with the final words', async () => {
+    const { weekday } = bookableWeekdayAtTen(config.site, 'checkup');
+    const declined = await ask(41, `i want to book a check up on ${weekday} at ten`, true);
+    expect(declined).toEqual([expect.objectContaining({ type: 'done', declined: true })]);
+    brain.post({ type: 'settleSpeculation', turnId: 41, keep: false });
+    const real = await ask(42, `i want to book a check up on ${weekday} at ten`);
+    expect(real[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/10:00.*\?/) });
+    // "yes" in the confirmation is declined ahead: a speculation never books.
+    const yes = await ask(43, 'yes please', true);
+    expect(yes).toEqual([expect.objectContaining({ type: 'done', declined: true })]);
+    brain.post({ type: 'settleSpeculation', turnId: 43, keep: false });
+    brain.post({ type: 'newConversation' });
+  });
+
+  it('a model reply made ahead and thrown away logs no knowledge gap; kept, it logs one', async () => {
+    const before = gaps();
+    const thrown = await ask(44, 'Tell me about the moon.', true);
+    expect(thrown.at(-1)).toMatchObject({ type: 'done', path: 'llm' });
+    expect(thrown.some((e) => e.type === 'frontDesk')).toBe(false);
+    brain.post({ type: 'settleSpeculation', turnId: 44, keep: false });
+    const kept = await ask(45, 'Tell me about the sun.', true);
+    expect(kept.filter((e) => e.type === 'text').length).toBeGreaterThan(0);
+    const raised = new Promise<BrainEvent | WorkerError>((resolve) => brain.once('event', resolve));
+    brain.post({ type: 'settleSpeculation', turnId: 45, keep: true });
+    expect(await raised).toMatchObject({ type: 'frontDesk', turnId: 45, event: { type: 'knowledgeGap', question: 'Tell me about the sun.' } });
+    expect(gaps()).toBe(before + 1);
+  });
+
+  it('answers an end-of-turn query with a verdict and the probability behind it', async () => {
+    const answer = new Promise<BrainEvent | WorkerError>((resolve) => {
+      const listener = (event: BrainEvent | WorkerError) => {
+        if (event.type !== 'endOfTurn') return;
+        brain.off('event', listener);
+        resolve(event);
+      };
+      brain.on('event', listener);
+    });
+    brain.post({ type: 'endOfTurn', queryId: 7, text: 'is there a slot on' });
+    const event = await answer;
+    expect(event).toMatchObject({ type: 'endOfTurn', queryId: 7, verdict: { completeness: expect.stringMatching(/^(complete|unsure|unfinished)$/), probability: expect.any(Number) } });
+    if (event.type !== 'endOfTurn' || !event.verdict) throw new Error('no verdict');
+    expect(event.verdict.probability).toBeGreaterThanOrEqual(0);
+    expect(event.verdict.probability).toBeLessThanOrEqual(1);
   });
 });
 

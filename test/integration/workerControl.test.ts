@@ -202,7 +202,7 @@ describe('stop()', () => {
     const { logger, lines } = capturingLogger();
     const brain = new EngineWorker<BrainInit, BrainRequest, BrainEvent>({
       name: 'brain',
-      init: { llm: { ...config.llm, model: 'llm/does-not-exist.gguf' }, dialog: config.dialog, site: config.site, storagePath: ':memory:', modelsDir: sharedModelsDir, logLevel: 'silent' },
+      init: { llm: { ...config.llm, model: 'llm/does-not-exist.gguf' }, dialog: config.dialog, site: config.site, endpointing: config.turn.endpointing, storagePath: ':memory:', modelsDir: sharedModelsDir, logLevel: 'silent' },
       logger,
     });
     await expect(brain.start()).rejects.toThrow(WorkerStartError);
@@ -223,7 +223,7 @@ describe('real workers shut down gracefully', () => {
     const { logger, lines } = capturingLogger();
     const ears = new EngineWorker<EarsInit, EarsRequest, EarsEvent>({
       name: 'ears',
-      init: { vad: config.vad, asr: config.asr, wake: config.turn.wake, modelsDir: sharedModelsDir, logLevel: 'silent' },
+      init: { vad: config.vad, asr: config.asr, wake: config.turn.wake, endpointing: config.turn.endpointing, site: config.site, rules: config.dialog.rules, modelsDir: sharedModelsDir, logLevel: 'silent' },
       logger,
     });
     started.push(ears);
@@ -258,7 +258,7 @@ describe('real workers shut down gracefully', () => {
     const { logger, lines } = capturingLogger();
     const brain = new EngineWorker<BrainInit, BrainRequest, BrainEvent>({
       name: 'brain',
-      init: { llm: config.llm, dialog: config.dialog, site: config.site, storagePath: ':memory:', modelsDir: sharedModelsDir, logLevel: 'silent' },
+      init: { llm: config.llm, dialog: config.dialog, site: config.site, endpointing: config.turn.endpointing, storagePath: ':memory:', modelsDir: sharedModelsDir, logLevel: 'silent' },
       logger,
     });
     started.push(brain);
