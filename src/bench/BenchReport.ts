@@ -1,4 +1,6 @@
+import type { EndpointingBackend } from '../turn/endpointing/EndpointDecision.js';
 import type { MarkName } from '../turn/Turn.js';
+import type { EndpointingSummary } from './endpointingSummary.js';
 
 /** Names the report's shape, so that a report from another version is recognised before it is read. */
 export const BENCH_REPORT_SCHEMA = 'kiosk-voice-bench/1';
@@ -125,6 +127,14 @@ export interface BudgetVerdict {
   passed: boolean;
 }
 
+export interface BenchEndpointing {
+  backend: EndpointingBackend;
+  speculate: boolean;
+  summary: EndpointingSummary;
+  /** With `bench --compare-endpointing`: the same corpus with a fixed silence and no speculation, in the same run. */
+  baseline?: EndpointingSummary;
+}
+
 export interface BenchReport {
   schema: typeof BENCH_REPORT_SCHEMA;
   /** The kiosk-voice version that ran the bench. */
@@ -146,6 +156,9 @@ export interface BenchReport {
   wer: { overall: number | null; perFile: FileWordErrorRate[] };
   engines: EngineSpeed;
   engineSamples: EngineSamples;
-  system: { before: ThermalState; after: ThermalState; rssMb: { start: number; end: number } };
+  /** `cpuMsPerQuestion`: CPU time of the kiosk's processes per question, from the first answer on. */
+  system: { before: ThermalState; after: ThermalState; rssMb: { start: number; end: number }; cpuMsPerQuestion?: number };
+  /** For a corpus with kinds (complete, hesitant questions): how the ends of turns went. */
+  endpointing?: BenchEndpointing;
   budget?: BudgetVerdict;
 }

@@ -4,7 +4,7 @@ import { configHash } from '../config/configHash.js';
 import type { KioskConfig } from '../config/schema.js';
 import type { Logger } from '../logging/createLogger.js';
 import { readDeviceFacts } from '../system/deviceFacts.js';
-import { processTreeRssMb } from '../system/processTree.js';
+import { processTreeCpuMs, processTreeRssMb } from '../system/processTree.js';
 import { cpuReadings } from '../telemetry/healthSnapshot.js';
 import { turnLatencies, type Turn } from '../turn/Turn.js';
 import { VERSION } from '../version.js';
@@ -21,6 +21,7 @@ import {
   type ThermalState,
   type WordErrors,
 } from './BenchReport.js';
+import { summariseEndpointing, type EndpointingItem } from './endpointingSummary.js';
 import { measureEngineSpeed } from './measureEngineSpeed.js';
 import { addWordErrors, wordErrorRate, wordErrors } from './wordErrorRate.js';
 
@@ -48,7 +49,7 @@ const GAP_SECONDS = 1;
  * after a second of silence. A turn belongs to the question its speech started in (or the one
  * before, for a turn that began in a gap).
  */
-async function askFromFiles(config: KioskConfig, modelsDir: string, logger: Logger, questions: CorpusEntry[], onTurn: (turn: Turn) => void): Promise<{ turns: Turn[]; questionOf: Map<Turn, number> }> {
+async function askFromFiles(config: KioskConfig, modelsDir: string, logger: Logger, questions: CorpusEntry[], onTurn: (turn: Turn) => void): Promise<AskedCorpus> {
   const gap = GAP_SECONDS * SAMPLE_RATE;
   const samples = new Int16Array(questions.reduce((n, entry) => n + gap + entry.samples.length, 0));
   const starts: number[] = [];
@@ -61,13 +62,118 @@ async function askFromFiles(config: KioskConfig, modelsDir: string, logger: Logg
   // Replies are not paced like a speaker, so a long answer does not hold the next question in a queue.
   const conversation = await runFileConversation({ config, modelsDir, storagePath: ':memory:', logger, samples, realtime: true, pacedPlayback: false, onTurn });
   const questionOf = new Map<Turn, number>();
+  const heardUntil = new Map<Turn, number>();
   for (const turn of conversation.turns) {
     if (!turn.speechSamples) continue;
     const start = conversation.toFilePosition(turn.speechSamples[0]);
     const index = starts.findLastIndex((s) => s <= start);
-    if (index >= 0) questionOf.set(turn, index);
+    if (index < 0) continue;
+    questionOf.set(turn, index);
+    heardUntil.set(turn, conversation.toFilePosition(turn.speechSamples[1]) - starts[index]! - gap);
   }
-  return { turns: conversation.turns, questionOf };
+  return { turns: conversation.turns, questionOf, heardUntil };
+}
+
+/** The turns a corpus became, and which question each belongs to. */
+interface AskedCorpus {
+  turns: Turn[];
+  questionOf: Map<Turn, number>;
+  /** Where in its question's audio a turn's speech ended (samples from the question's start), when known. */
+  heardUntil?: Map<Turn, number>;
+}
+
+/** The last sample louder than the corpus's digital silence: where the visitor stopped speaking. */
+function lastVoicedSample(samples: Int16Array): number {
+  for (let i = samples.length - 1; i >= 0; i--) if (Math.abs(samples[i]!) > 64) return i + 1;
+  return 0;
+}
+
+/** A turn that ends this long before the question's last voiced sample left words unheard: it was answered early. */
+const EARLY_SAMPLES = 0.15 * SAMPLE_RATE;
+
+/** Per question of a corpus with kinds: the turns it became, whether it was answered early, its latency, its speculations. */
+function endpointingItems(questions: CorpusEntry[], heard: AskedCorpus, heardBy: Map<number, Turn[]>, cpuMsPerItem: number | undefined): EndpointingItem[] {
+  const items: EndpointingItem[] = [];
+  questions.forEach((entry, index) => {
+    if (entry.kind === undefined) return;
+    const turns = heardBy.get(index) ?? [];
+    const last = turns.at(-1);
+    const first = turns[0];
+    const firstHeardUntil = first === undefined ? undefined : heard.heardUntil?.get(first);
+    const answeredEarly = firstHeardUntil !== undefined && firstHeardUntil < lastVoicedSample(entry.samples) - EARLY_SAMPLES;
+    const e2e = last === undefined ? Number.NaN : turnLatencies(last).endOfSpeechToFirstAudio;
+    const speculation = turns.reduce(
+      (sum, turn) => ({
+        hits: sum.hits + (turn.speculation?.hits ?? 0),
+        misses: sum.misses + (turn.speculation?.misses ?? 0),
+        restarts: sum.restarts + (turn.speculation?.restarts ?? 0),
+        wastedMs: sum.wastedMs + (turn.speculation?.wastedMs ?? 0),
+      }),
+      { hits: 0, misses: 0, restarts: 0, wastedMs: 0 },
+    );
+    items.push({
+      file: entry.file,
+      kind: entry.kind,
+      ...(entry.pauseMs !== undefined && { pauseMs: entry.pauseMs }),
+      turns: turns.length,
+      answeredEarly,
+      ...(Number.isFinite(e2e) && { endOfSpeechToFirstAudioMs: tenth(e2e) }),
+      speculation,
+      ...(cpuMsPerItem !== undefined && { cpuMs: cpuMsPerItem }),
+    });
+  });
+  return items;
+}
+
+export interface AskCorpusResult extends AskedCorpus {
+  questions: CorpusEntry[];
+  /** Turns by the index of the question they belong to. */
+  heardBy: Map<number, Turn[]>;
+  /** For a corpus with kinds (complete, hesitant): one item per question played. */
+  endpointing: EndpointingItem[];
+  /** The kiosk's processes' CPU time per question from the first answer on, ms. */
+  cpuMsPerQuestion: number | undefined;
+  rssMb: { start: number; end: number };
+}
+
+/** Plays `turns` questions of the corpus through the pipeline (or ALSA) and sorts what came back by question. */
+export async function askCorpus(options: CorpusBenchOptions): Promise<AskCorpusResult> {
+  const { config, modelsDir, logger, corpus, turns } = options;
+  const questions = Array.from({ length: turns }, (_, i) => corpus.entries[i % corpus.entries.length]!);
+  // From the first answer on, when every engine is loaded: growth from there is what a long day adds.
+  // Read as each turn ends, while the engines still run (they stop before the bench returns).
+  let rssStart: number | undefined;
+  let rssEnd: number | undefined;
+  const cpu: { first?: { ms: number; question: number }; last?: { ms: number; question: number } } = {};
+  let answered = 0;
+  const onTurn = (turn: Turn) => {
+    rssEnd = processTreeRssMb();
+    rssStart ??= rssEnd;
+    const reading = { ms: processTreeCpuMs(), question: ++answered };
+    cpu.first ??= reading;
+    cpu.last = reading;
+    options.onTurn?.(turn);
+  };
+  logger.info({ turns, corpus: corpus.dir, throughAlsa: Boolean(options.throughAlsa) }, 'bench: asking the corpus');
+  const heard: AskedCorpus = options.throughAlsa
+    ? await askThroughAlsa({ config, modelsDir, logger, corpus, questions, ...options.throughAlsa, onTurn })
+    : await askFromFiles(config, modelsDir, logger, questions, onTurn);
+  const heardBy = new Map<number, Turn[]>();
+  for (const turn of heard.turns) {
+    const at = heard.questionOf.get(turn);
+    if (at !== undefined) heardBy.set(at, [...(heardBy.get(at) ?? []), turn]);
+  }
+  const { first, last } = cpu;
+  // Turns, not questions, are counted between readings; with kinds a question is one turn when all goes well.
+  const cpuMsPerQuestion = first && last && last.question > first.question ? tenth((last.ms - first.ms) / (last.question - first.question)) : undefined;
+  return {
+    ...heard,
+    questions,
+    heardBy,
+    endpointing: endpointingItems(questions, heard, heardBy, cpuMsPerQuestion),
+    cpuMsPerQuestion,
+    rssMb: { start: Math.round(rssStart ?? 0), end: Math.round(rssEnd ?? 0) },
+  };
 }
 
 const finite = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
@@ -151,25 +257,10 @@ export async function runCorpusBench(options: CorpusBenchOptions): Promise<Bench
   const { config, modelsDir, logger, corpus, turns } = options;
   const startedAt = new Date();
   const before = thermal();
-  const questions = Array.from({ length: turns }, (_, i) => corpus.entries[i % corpus.entries.length]!);
-  // From the first answer on, when every engine is loaded: growth from there is what a long day adds.
-  // Read as each turn ends, while the engines still run (they stop before the bench returns).
-  let rssStart: number | undefined;
-  let rssEnd: number | undefined;
-  const onTurn = (turn: Turn) => {
-    rssEnd = processTreeRssMb();
-    rssStart ??= rssEnd;
-    options.onTurn?.(turn);
-  };
-  logger.info({ turns, corpus: corpus.dir, throughAlsa: Boolean(options.throughAlsa) }, 'bench: asking the corpus');
-  const heard = options.throughAlsa
-    ? await askThroughAlsa({ config, modelsDir, logger, corpus, questions, ...options.throughAlsa, onTurn })
-    : await askFromFiles(config, modelsDir, logger, questions, onTurn);
-
-  const heardBy = new Map<number, Turn[]>();
+  const heard = await askCorpus(options);
+  const { questions, heardBy } = heard;
   const benchTurns = heard.turns.map((turn, index) => {
     const at = heard.questionOf.get(turn);
-    if (at !== undefined) heardBy.set(at, [...(heardBy.get(at) ?? []), turn]);
     return benchTurn(index, turn, at === undefined ? undefined : questions[at]);
   });
 
@@ -200,6 +291,7 @@ export async function runCorpusBench(options: CorpusBenchOptions): Promise<Bench
     wer: corpusWordErrorRates(questions, heardBy),
     engines,
     engineSamples,
-    system: { before, after: thermal(), rssMb: { start: Math.round(rssStart ?? 0), end: Math.round(rssEnd ?? 0) } },
+    system: { before, after: thermal(), rssMb: heard.rssMb, ...(heard.cpuMsPerQuestion !== undefined && { cpuMsPerQuestion: heard.cpuMsPerQuestion }) },
+    ...(heard.endpointing.length > 0 && { endpointing: { backend: config.turn.endpointing.backend, speculate: config.turn.endpointing.speculate, summary: summariseEndpointing(heard.endpointing) } }),
   };
 }

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
-import { DEFAULT_CORPUS_DIR, loadBenchCorpus } from '../bench/benchCorpus.js';
+import { BenchCorpusError, DEFAULT_CORPUS_DIR, HESITANT_CORPUS_DIR, loadBenchCorpus } from '../bench/benchCorpus.js';
 import { formatBenchTable } from '../bench/benchTable.js';
 import { budgetFailureLines, checkBudget, loadBudget } from '../bench/budget.js';
 import { renderHtmlReport } from '../bench/report/renderHtmlReport.js';
-import { runCorpusBench } from '../bench/runCorpusBench.js';
+import { endpointingTable, summariseEndpointing, type EndpointingSummary } from '../bench/endpointingSummary.js';
+import { askCorpus, runCorpusBench } from '../bench/runCorpusBench.js';
 import { exampleSite } from '../config/exampleSite.js';
 import type { KioskConfigInput } from '../config/schema.js';
 import { KioskVoiceError } from '../errors.js';
@@ -26,6 +27,7 @@ interface BenchCliOptions {
   config?: string;
   models?: string;
   modelsDir?: string;
+  compareEndpointing?: boolean;
 }
 
 /** Exit codes: 0 the budget is met (or none given), 1 a budget limit is exceeded, 2 the bench could not run. */
@@ -46,6 +48,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--budget <file>', 'YAML or JSON limits per metric (scripts/bench/budgets/pi5.yaml); exit 1 when one is exceeded')
     .option('--json <out>', 'write the report as JSON')
     .option('--html <out>', 'write a self-contained HTML report (opens offline)')
+    .option(
+      '--compare-endpointing',
+      `run the corpus twice, first with a fixed silence and no speculation (the baseline), then as configured, and print the end-of-turn figures side by side (default corpus: the hesitation corpus, ${HESITANT_CORPUS_DIR})`,
+    )
     .option('--through-alsa', "ask the questions aloud: the kiosk listens on its capture device and answers on its playback device, and each question is played on --question-device")
     .option('--question-device <pcm>', 'with --through-alsa: the ALSA PCM the questions are played on (default: the playback device; it must take a second stream, e.g. dmix or PipeWire)')
     .option('--input-device <name>', 'capture device (overrides audio.capture.device)')
@@ -71,7 +77,11 @@ export function registerBenchCommand(program: Command): void {
       try {
         // Read the budget and the corpus before loading any model: a typo fails in a second, not after the run.
         const budget = options.budget ? loadBudget(resolve(options.budget)) : undefined;
-        const corpus = await loadBenchCorpus(options.corpus);
+        const corpusDir = options.compareEndpointing && command.getOptionValueSource('corpus') === 'default' ? HESITANT_CORPUS_DIR : options.corpus;
+        const corpus = await loadBenchCorpus(corpusDir);
+        if (options.compareEndpointing && !corpus.entries.some((entry) => entry.kind !== undefined)) {
+          throw new BenchCorpusError(`--compare-endpointing needs a corpus whose corpus.tsv gives each file a kind (complete or hesitant); ${corpus.dir} has none`, `use ${HESITANT_CORPUS_DIR}`);
+        }
         const audio: KioskConfigInput['audio'] = {};
         if (options.inputDevice) audio.capture = { device: options.inputDevice };
         if (options.outputDevice) audio.playback = { device: options.outputDevice };
@@ -79,6 +89,24 @@ export function registerBenchCommand(program: Command): void {
         const logger = createLogger(config.logLevel);
         process.stderr.write(`bench: ${options.turns} turns from ${corpus.entries.length} files in ${corpus.dir} (about ${Math.ceil(options.turns * 4)} s, then each engine on its own)\n`);
         let done = 0;
+        let baseline: EndpointingSummary | undefined;
+        if (options.compareEndpointing) {
+          if (config.turn.endpointing.backend === 'fixed') throw new BenchCorpusError('--compare-endpointing compares against turn.endpointing.backend: fixed, which is what this config uses', 'set turn.endpointing.backend to lexical or llm');
+          process.stderr.write('bench: the baseline first — a fixed silence (vad.minSilenceSeconds), no speculation\n');
+          const fixed = { ...config, turn: { ...config.turn, endpointing: { ...config.turn.endpointing, backend: 'fixed' as const, speculate: false } } };
+          const asked = await askCorpus({
+            config: fixed,
+            modelsDir,
+            logger,
+            corpus,
+            turns: options.turns,
+            throughAlsa: options.throughAlsa ? { questionDevice: options.questionDevice ?? config.audio.playback.device } : undefined,
+            onTurn: () => process.stderr.write(`bench: baseline turn ${++done}${process.stderr.isTTY ? '\r' : '\n'}`),
+          });
+          baseline = summariseEndpointing(asked.endpointing);
+          done = 0;
+          process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}bench: now with turn.endpointing.backend ${config.turn.endpointing.backend}${config.turn.endpointing.speculate ? ' and speculation' : ''}\n`);
+        }
         const report = await runCorpusBench({
           config,
           modelsDir,
@@ -91,10 +119,15 @@ export function registerBenchCommand(program: Command): void {
           onTurn: () => process.stderr.write(`bench: turn ${++done} of ${options.turns}${process.stderr.isTTY ? '\r' : '\n'}`),
         });
         if (process.stderr.isTTY) process.stderr.write('\n');
+        if (baseline && report.endpointing) report.endpointing.baseline = baseline;
         if (budget) report.budget = checkBudget(report, budget);
         if (options.json) writeReportFile(options.json, `${JSON.stringify(report, null, 2)}\n`, 'JSON report', 'bench');
         if (options.html) writeReportFile(options.html, renderHtmlReport(report), 'HTML report', 'bench');
         process.stdout.write(`${formatBenchTable(report)}\n`);
+        if (report.endpointing?.baseline) {
+          const labels = { baseline: 'fixed silence', candidate: `${report.endpointing.backend}${report.endpointing.speculate ? ' + speculation' : ''}` };
+          process.stdout.write(`\n${endpointingTable(report.endpointing.baseline, report.endpointing.summary, labels).join('\n')}\n`);
+        }
         if (report.budget && !report.budget.passed) {
           for (const line of budgetFailureLines(report.budget)) process.stderr.write(`${line}\n`);
           process.exitCode = BENCH_EXIT.overBudget;

@@ -47,3 +47,23 @@ export function processTreeRssMb(pid = process.pid): number {
   }
   return kB / 1024;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times: USER_HZ, 100 on every Linux the kiosk runs on. */
+const USER_HZ = 100;
+
+/** CPU time (user + system) used so far by `pid` and every process below it, in ms (threads included). */
+export function processTreeCpuMs(pid = process.pid): number {
+  let ticks = 0;
+  for (const each of [pid, ...descendants(pid)]) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${each}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // The command name is in parentheses and may hold spaces: fields are counted after its end.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / USER_HZ;
+}
