@@ -84,6 +84,24 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
   /** Arrival time of the newest audio, and the stream index just past it: the audio clock's anchor. */
   let anchor = { at: monotonicMs(), sampleIndex: 0 };
   const capturedAt = (sampleIndex: number) => anchor.at - msOf(anchor.sampleIndex - sampleIndex);
+  /**
+   * A `consumed` report held back while a pause waits for its words or its verdict: a caller that
+   * feeds faster than real time (the file demo) then waits for the decision as a live mic would,
+   * instead of running the silence out before the recogniser has answered.
+   */
+  let heldConsumed: number | undefined;
+
+  function reportConsumed(sampleIndex: number): void {
+    if (utterance?.pause !== undefined && utterance.pause.required === undefined) heldConsumed = sampleIndex;
+    else send({ type: 'consumed', sampleIndex });
+  }
+
+  function releaseConsumed(): void {
+    if (heldConsumed === undefined) return;
+    const sampleIndex = heldConsumed;
+    heldConsumed = undefined;
+    send({ type: 'consumed', sampleIndex });
+  }
 
   function open(startSampleIndex: number, midSpeech: boolean): void {
     utterance = { id: ++utteranceId, notBefore: midSpeech ? startSampleIndex : undefined, start: undefined, pause: undefined, resumedPauses: 0 };
@@ -169,7 +187,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
     pause.text = text;
     pause.recognisedAt = monotonicMs();
     // The visitor went on, or the turn already ended (the longest silence, a release).
-    if (current.pause !== pause || utterance !== current) return;
+    if (current.pause !== pause || utterance !== current) return releaseConsumed();
     send({ type: 'pause', utteranceId: current.id, text, at: pause.recognisedAt });
     if (endpointing.backend === 'llm') send({ type: 'judge', pauseId: pause.id, text });
     else decide(pause, lexicalVerdict(text));
@@ -184,6 +202,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
     pause.decidedAt = monotonicMs();
     pause.required = samplesOf(requiredSilenceMs(verdict.completeness, endpointing));
     endIfSilentEnough();
+    releaseConsumed();
   }
 
   /** Ends the turn when the silence since the pause reached what its verdict asks, or the longest allowed. */
@@ -212,6 +231,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
     };
     sendSpeechEnd(current, pause.bounds, endpointAt, decision);
     sendFinal(current, pause.recognised, endpointAt);
+    releaseConsumed();
   }
 
   /** The visitor speaks again after a pause: the recogniser hears the utterance again from its start. */
@@ -249,6 +269,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
           armed = request.armed;
           if (armed && vadSpeechStart !== undefined && !utterance) open(Math.max(vadSpeechStart, detector.position - padding), true);
           if (!armed) close(undefined);
+          releaseConsumed();
           return;
         case 'flush': {
           for (const event of detector.flush()) onVadEvent(event);
@@ -277,7 +298,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
           if (judging) endIfSilentEnough();
           const phrase = spotter?.accept(samples);
           if (phrase !== undefined) send({ type: 'wake', phrase, sampleIndex, at: monotonicMs() });
-          if (request.reportConsumed) send({ type: 'consumed', sampleIndex: detector.position });
+          if (request.reportConsumed) reportConsumed(detector.position);
           return;
         }
       }
