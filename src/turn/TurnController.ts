@@ -562,7 +562,14 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       this.afterAnswer();
       return;
     }
-    if (current && turn.outcome === 'failed') {
+    if (current && turn.outcome === undefined) {
+      // A run that ended without an outcome (none should) must not leave the kiosk thinking.
+      this.options.logger.warn({ turnId: turn.id }, 'turn ended without an answer');
+      this.emit('turn', turn);
+      this.transition('idle', 'no answer', undefined);
+      return;
+    }
+        if (current && turn.outcome === 'failed') {
       turn.reply = this.options.prompts.get('apology').text;
       this.emit('turn', turn);
       this.showError(turn.problem ?? 'turn failed');

@@ -180,42 +180,55 @@ export class TurnRun {
     const queue = new AsyncQueue<string>();
     // A failing mouth ends the turn at once, even while the brain is still generating.
     const speaking = this.speakAll(queue).catch((error: unknown) => this.fail((error as Error).message));
-    const chunker = new PhraseChunker(options.config.chunker);
+    let chunker = new PhraseChunker(options.config.chunker);
     const streaming = options.streaming ?? true;
     let text = '';
     let firstPhraseTextAt: number | undefined;
     try {
-      const replyOptions = options.held ? { speculative: true } : {};
-      for await (const chunk of options.brain.reply(turn.id, turn.transcript, this.abort.signal, replyOptions)) {
-        if (this.finished) return;
-        if (chunk.type === 'text') {
-          // Whitespace is not an answer: a model that sends a newline and stalls still times out.
-          if (chunk.text.trim()) {
-            clearTimeout(this.firstTokenTimer);
-            turn.marks.llmFirstToken ??= chunk.at;
+      let speculative = options.held === true;
+      for (;;) {
+        let declined = false;
+        for await (const chunk of options.brain.reply(turn.id, turn.transcript, this.abort.signal, speculative ? { speculative: true } : {})) {
+          if (this.finished) return;
+          if (chunk.type === 'text') {
+            // Whitespace is not an answer: a model that sends a newline and stalls still times out.
+            if (chunk.text.trim()) {
+              clearTimeout(this.firstTokenTimer);
+              turn.marks.llmFirstToken ??= chunk.at;
+            }
+            text += chunk.text;
+            if (!streaming) continue;
+            const ready = chunker.push(chunk.text);
+            if (ready.length > 0) firstPhraseTextAt ??= chunk.at;
+            for (const phrase of ready) queue.push(phrase);
+            continue;
           }
-          text += chunk.text;
-          if (!streaming) continue;
-          const ready = chunker.push(chunk.text);
-          if (ready.length > 0) firstPhraseTextAt ??= chunk.at;
-          for (const phrase of ready) queue.push(phrase);
-          continue;
+          if (chunk.declined) {
+            declined = true;
+            break;
+          }
+          clearTimeout(this.firstTokenTimer);
+          turn.path = chunk.path;
+          const rest = streaming ? chunker.flush() : text.trim();
+          if (rest) {
+            firstPhraseTextAt ??= chunk.doneAt;
+            queue.push(rest);
+          }
+          this.llmSpan = [chunk.receivedAt, firstPhraseTextAt ?? chunk.doneAt];
+          this.updateCompute();
         }
-        clearTimeout(this.firstTokenTimer);
-        if (chunk.declined) {
+        if (!declined) break;
+        if (this.holding || this.phrases.length > 0) {
           this.declined = true;
           this.workEndedAt = this.now();
           this.finish();
           return;
         }
-        turn.path = chunk.path;
-        const rest = streaming ? chunker.flush() : text.trim();
-        if (rest) {
-          firstPhraseTextAt ??= chunk.doneAt;
-          queue.push(rest);
-        }
-        this.llmSpan = [chunk.receivedAt, firstPhraseTextAt ?? chunk.doneAt];
-        this.updateCompute();
+        // Released before the brain said it would not answer ahead: the visitor has finished, ask for real.
+        speculative = false;
+        text = '';
+        chunker = new PhraseChunker(options.config.chunker);
+        delete turn.marks.llmFirstToken;
       }
     } catch (error) {
       if (this.finished) return;

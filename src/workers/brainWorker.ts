@@ -138,6 +138,13 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
         send({ type: 'text', requestId, text: chunk, at: monotonicMs() });
       }
       if (!speculative && (await llm.compactIfNeeded({ functions: functionsFor(turnId) }))) logger.debug({ turnId }, 'chat history compacted');
+      const declinedSpeculation = declined ? speculations.get(turnId) : undefined;
+      if (declinedSpeculation?.conversation) {
+        // Dead already: the turn asks again with the final words, so undo it now, not at settle.
+        speculations.delete(turnId);
+        llm.restoreConversation(declinedSpeculation.conversation);
+        lastInHistory = declinedSpeculation.lastInHistory;
+      }
     } catch (error) {
       logger.error({ err: error, turnId }, 'LLM reply failed');
       send(toWorkerError(error, requestId));

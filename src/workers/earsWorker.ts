@@ -1,3 +1,4 @@
+import { rms } from '../audio/pcm.js';
 import { createIntentCompleteness } from '../dialog/intentCompleteness.js';
 import { createAsrEngine } from '../engines/asr/createAsrEngine.js';
 import { KeywordSpotterEngine } from '../engines/kws/KeywordSpotterEngine.js';
@@ -14,6 +15,12 @@ import { runWorker, toWorkerError } from './runWorker.js';
 const SAMPLE_RATE = 16000;
 const msOf = (samples: number) => (samples * 1000) / SAMPLE_RATE;
 const samplesOf = (ms: number) => Math.round((ms * SAMPLE_RATE) / 1000);
+/**
+ * A frame this far above the pause's floor (and above -50 dBFS) may be speech starting again. The
+ * VAD needs `vad.minSpeechSeconds` of voice to say so; until then the turn is not ended on it.
+ */
+const ONSET_OVER_FLOOR = 4;
+const ONSET_MIN_RMS = 0.003;
 
 interface Bounds {
   startSampleIndex: number;
@@ -35,6 +42,10 @@ interface Pause {
   decidedAt?: number;
   /** Silence the verdict asks for, in samples. */
   required?: number;
+  /** The quietest frame of the pause so far (RMS, full scale 1): the room's floor. */
+  floor: number;
+  /** Where the last frame well above the floor began: maybe the visitor going on, before the VAD is sure. */
+  onset?: number;
 }
 
 /** An utterance being recognised. */
@@ -68,6 +79,8 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
   // Judging: the VAD reports every pause of `pauseMs`; the ears decide which one ends the turn.
   const vad = judging ? { ...init.vad, minSilenceSeconds: endpointing.pauseMs / 1000 } : init.vad;
   const detector = new SpeechDetector(vad, init.modelsDir, padding);
+  /** How long after a possible onset the VAD has had time to confirm speech (its minimum speech plus a window). */
+  const onsetHold = samplesOf(vad.minSpeechSeconds * 1000) + 512;
   const spotter = KeywordSpotterEngine.isConfigured(init.wake) ? KeywordSpotterEngine.create(init.wake, init.modelsDir) : undefined;
   const asr = createAsrEngine(init.asr, init.modelsDir, logger);
   // Also the `llm` backend's fallback, when the brain's model cannot say.
@@ -175,7 +188,7 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
     if (!current) return;
     const whole = { startSampleIndex: startOf(current, bounds), endSampleIndex: bounds.endSampleIndex };
     current.start = whole.startSampleIndex;
-    const pause: Pause = { id: ++pauseSeq, bounds: whole, recognised: recognise(current, bounds) };
+    const pause: Pause = { id: ++pauseSeq, bounds: whole, recognised: recognise(current, bounds), floor: Number.POSITIVE_INFINITY };
     current.pause = pause;
     pause.recognised.then(
       (text) => recognisedAtPause(current, pause, text),
@@ -211,8 +224,19 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
     const pause = current?.pause;
     if (!current || !pause) return;
     const silence = detector.position - pause.bounds.endSampleIndex;
+    // Sound that may be the visitor going on holds the end until the VAD could have confirmed it.
+    const mayBeSpeaking = pause.onset !== undefined && detector.position - pause.onset < onsetHold;
     if (silence >= samplesOf(endpointing.maxSilenceMs)) commit(current, pause, pause.verdict ? undefined : 'timeout');
-    else if (pause.required !== undefined && silence >= pause.required) commit(current, pause, undefined);
+    else if (pause.required !== undefined && silence >= pause.required && !mayBeSpeaking) commit(current, pause, undefined);
+  }
+
+  /** Tracks the pause's floor and any frame well above it. */
+  function listenInPause(samples: Int16Array, sampleIndex: number): void {
+    const pause = utterance?.pause;
+    if (!pause) return;
+    const level = rms(samples);
+    if (level > Math.max(ONSET_MIN_RMS, ONSET_OVER_FLOOR * pause.floor)) pause.onset = sampleIndex;
+    pause.floor = Math.min(pause.floor, level);
   }
 
   function commit(current: Utterance, pause: Pause, override: 'timeout' | 'released' | undefined): void {
@@ -295,7 +319,10 @@ runWorker<EarsInit, EarsRequest, EarsEvent, EarsReadyInfo>('ears', async (init, 
           const events = detector.accept(samples, sampleIndex);
           if (listening) emitPartial(asr.acceptSpeech(samples));
           for (const event of events) onVadEvent(event);
-          if (judging) endIfSilentEnough();
+          if (judging) {
+            listenInPause(samples, sampleIndex);
+            endIfSilentEnough();
+          }
           const phrase = spotter?.accept(samples);
           if (phrase !== undefined) send({ type: 'wake', phrase, sampleIndex, at: monotonicMs() });
           if (request.reportConsumed) reportConsumed(detector.position);

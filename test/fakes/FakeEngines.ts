@@ -67,6 +67,8 @@ export class FakeBrain implements Brain {
   readonly settlements: { turnId: number; keep: boolean }[] = [];
   /** Speculative replies end declined (as the real brain does for words that would start a flow). */
   declineSpeculation = false;
+  /** How long a declined speculation takes to say so (a model that calls a tool partway): 0 = at once. */
+  declineAfterMs = 0;
   readonly preloads: string[] = [];
   readonly truncations: { turnId: number; heardText: string }[] = [];
   newConversations = 0;
@@ -81,10 +83,12 @@ export class FakeBrain implements Brain {
     const queue = new AsyncQueue<ReplyChunk>();
     const receivedAt = Date.now();
     if (speculative && this.declineSpeculation) {
-      queueMicrotask(() => {
+      const decline = () => {
         queue.push({ type: 'done', path: 'rule', receivedAt, doneAt: Date.now(), aborted: false, declined: true });
         queue.end();
-      });
+      };
+      if (this.declineAfterMs > 0) setTimeout(decline, this.declineAfterMs);
+      else queueMicrotask(decline);
       return queue;
     }
     const script = this.next;

@@ -117,6 +117,8 @@ describe('kiosk-voice bench: budgets and bad input', () => {
     ['a corpus line naming a missing WAV', () => ['--corpus', corpusWith('gone.wav\tsomething said\n')], /gone\.wav/],
     ['a corpus file that is not a WAV', () => ['--corpus', corpusWith('text.wav\tnot audio\n', 'text.wav')], /text\.wav/],
     ['a turn count that is not a number', () => ['--turns', 'many'], /turns/],
+    ['--compare-endpointing on a corpus without kinds', () => ['--compare-endpointing', '--corpus', DEFAULT_CORPUS_DIR], /--compare-endpointing needs a corpus whose corpus\.tsv gives each file a kind/],
+    ['--compare-endpointing with the fixed backend configured', () => ['--compare-endpointing', '--config', configFile('fixed', 'turn:\n  endpointing:\n    backend: fixed\n')], /compares against turn\.endpointing\.backend: fixed/],
   ])('%s: one line, exit 2, before any model loads', async (_, args, pattern) => {
     const started = performance.now();
     const result = await bench(args(), 30_000);
@@ -140,6 +142,12 @@ describe('kiosk-voice bench: budgets and bad input', () => {
 
 let corpora = 0;
 /** A corpus folder with this corpus.tsv body; `textFile` is written as a WAV that is not one. */
+function configFile(name: string, yaml: string): string {
+  const path = join(work, `${name}.yaml`);
+  writeFileSync(path, yaml);
+  return path;
+}
+
 function corpusWith(tsv: string, textFile?: string): string {
   const dir = join(work, `corpus-${++corpora}`);
   mkdirSync(dir);

@@ -180,6 +180,25 @@ describe('TurnController: speculative replies', () => {
     expect(t.turns[0]?.speculation).toMatchObject({ hits: 0, declined: 1, wastedMs: 0 });
   });
 
+  it('declined only after the turn ended (a tool call partway): the final words are asked for real and answered, the kiosk never stuck', async () => {
+    const t = await setup();
+    t.brain.declineSpeculation = true;
+    t.brain.declineAfterMs = 200;
+    t.brain.next = { kind: 'text', chunks: ['Someone is on the way.'] };
+    const u = utterance(t.ears);
+    await t.tick(1000);
+    u.pause('can i speak to a person');
+    await t.tick(50);
+    u.end('can i speak to a person', Date.now() - 220);
+    await t.tick(0);
+    expect(t.controller.state).toBe('thinking');
+    await t.tick(5000);
+    expect(t.brain.calls).toEqual([{ turnId: 1, text: 'can i speak to a person' }]);
+    expect(t.turns).toHaveLength(1);
+    expect(t.turns[0]).toMatchObject({ outcome: 'answered', reply: 'Someone is on the way.' });
+    expect(t.controller.state).toBe('idle');
+  });
+
   it('the disclosure of a new visitor waits for the reply that plays, not the one that was thrown away', async () => {
     const t = await setup({}, { disclose: true });
     const u = utterance(t.ears);

@@ -53,7 +53,7 @@ const STRANDING_WH = words('what where who whom which');
 const STRANDING_BEFORE = words('it i you we they he she this that speak talk go come wait look pay ask belong apply register sit stand listen');
 
 /** Verbs that need an object when they end the words: "can you check", "i would like to book". */
-const TRANSITIVE = words('know book rebook check see tell show give make change cancel reschedule move find get have need want bring send order ask arrange schedule reserve put take use buy collect fix print visit meet contact email renew request update pick reach leave');
+const TRANSITIVE = words('know book rebook check see tell show give make change cancel reschedule move find get have need want bring send order ask arrange schedule reserve put take use buy collect fix print visit meet contact email renew request update pick reach leave lost lose forgot dropped broke shows');
 /** After "i" these open a request: "i would like…", "i need…". */
 const REQUEST_AFTER_I = words('would want need wanted');
 /** Verbs whose first object is a person and the second the thing: "can you tell me" still needs it. */
