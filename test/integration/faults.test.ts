@@ -114,6 +114,10 @@ class FaultyKiosk {
       KIOSK_VOICE__AUDIO__CAPTURE__BACKEND: 'arecord',
       // The health snapshot every second, so it can be seen to count the restart.
       KIOSK_VOICE__HEALTH_LOG_SECONDS: '1',
+      // Failpoints count reply requests: one per question, as without speculative replies (a
+      // speculation asks the brain at a pause as well). A held reply that fails is covered by the
+      // TurnControllerSpeculation and TurnRunHeld tests.
+      KIOSK_VOICE__TURN__ENDPOINTING__SPECULATE: 'false',
       ...env,
     });
     const kiosk = new FaultyKiosk(alsa, mic, daemon);
