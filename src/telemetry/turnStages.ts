@@ -1,4 +1,4 @@
-import { turnLatencies, type MarkName, type Turn } from '../turn/Turn.js';
+import { markSpan, turnLatencies, type MarkName, type Turn } from '../turn/Turn.js';
 
 /** One latency of a turn, in ms, derived from its marks or its engines' compute times. */
 export interface TurnStage {
@@ -9,13 +9,7 @@ export interface TurnStage {
 
 const defined = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : undefined);
 
-/** As in turnLatencies: a speculated reply's stages that ran before the final transcript count as 0. */
-const span = (turn: Turn, from: MarkName, to: MarkName) => {
-  const a = turn.marks[from];
-  const b = turn.marks[to];
-  if (a === undefined || b === undefined) return undefined;
-  return turn.marks.speculationStart === undefined ? b - a : Math.max(0, b - a);
-};
+const span = (turn: Turn, from: MarkName, to: MarkName) => defined(markSpan(turn, from, to));
 
 /**
  * The one list of per-stage latencies that the bench, the MQTT turn telemetry and the rolling

@@ -93,21 +93,22 @@ export interface TurnLatencies {
  * A stage's duration from its marks. A reply made at a pause (`speculationStart`) may have its
  * first token before the final transcript: that stage then took no time on the way to the audio.
  */
-const span = (marks: Turn['marks'], from: MarkName, to: MarkName) => {
+export function markSpan(turn: Pick<Turn, 'marks'>, from: MarkName, to: MarkName): number {
+  const { marks } = turn;
   const a = marks[from];
   const b = marks[to];
   if (a === undefined || b === undefined) return Number.NaN;
   return marks.speculationStart === undefined ? b - a : Math.max(0, b - a);
-};
+}
 
 export function turnLatencies(turn: Turn): TurnLatencies {
-  const { marks, compute } = turn;
-  const endOfSpeechToFirstAudio = span(marks, 'speechEnd', 'playbackStart');
+  const { compute } = turn;
+  const endOfSpeechToFirstAudio = markSpan(turn, 'speechEnd', 'playbackStart');
   const engines = (compute.vadHangover ?? 0) + (compute.asr ?? 0) + (compute.llm ?? 0) + (compute.tts ?? 0) + (compute.queued ?? 0);
   return {
-    endOfSpeechToAsrFinal: span(marks, 'speechEnd', 'asrFinal'),
-    asrFinalToLlmFirstToken: span(marks, 'asrFinal', 'llmFirstToken'),
-    llmFirstTokenToTtsFirstAudio: span(marks, 'llmFirstToken', 'ttsFirstAudio'),
+    endOfSpeechToAsrFinal: markSpan(turn, 'speechEnd', 'asrFinal'),
+    asrFinalToLlmFirstToken: markSpan(turn, 'asrFinal', 'llmFirstToken'),
+    llmFirstTokenToTtsFirstAudio: markSpan(turn, 'llmFirstToken', 'ttsFirstAudio'),
     endOfSpeechToFirstAudio,
     glue: endOfSpeechToFirstAudio - engines,
   };

@@ -75,6 +75,7 @@ export class TurnRun {
   declined = false;
   /** When the brain and the mouth were done with this run (its compute ended), if they are. */
   workEndedAt: number | undefined;
+  private firstTokenTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly turn: Turn,
@@ -135,8 +136,6 @@ export class TurnRun {
     if (this.turn.marks.llmFirstToken === undefined) this.armFirstTokenTimeout();
     this.after(config.turn.acknowledgeAfterMs, () => this.acknowledge());
   }
-
-  private firstTokenTimer: NodeJS.Timeout | undefined;
 
   private armFirstTokenTimeout(): void {
     const ms = this.options.config.turn.firstTokenTimeoutMs;

@@ -77,7 +77,6 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
 
   /** A speculative reply in flight or made: what committing or discarding it must do. */
   interface Speculation {
-    turnId: number;
     text: string;
     /** The model's conversation before it (the `llm` path), to put back if it is thrown away. */
     conversation?: ReturnType<typeof llm.saveConversation>;
@@ -113,7 +112,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
     }
     let declined = false;
     try {
-      if (speculative) speculations.set(turnId, { turnId, text, conversation: llm.saveConversation(), lastInHistory });
+      if (speculative) speculations.set(turnId, { text, conversation: llm.saveConversation(), lastInHistory });
       lastInHistory = turnId;
       if (toolCaller) {
         const outcome = await toolCaller.call(text, controller.signal);
@@ -137,7 +136,6 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
         if (declined) break;
         send({ type: 'text', requestId, text: chunk, at: monotonicMs() });
       }
-      if (!speculative && (await llm.compactIfNeeded({ functions: functionsFor(turnId) }))) logger.debug({ turnId }, 'chat history compacted');
       const declinedSpeculation = declined ? speculations.get(turnId) : undefined;
       if (declinedSpeculation?.conversation) {
         // Dead already: the turn asks again with the final words, so undo it now, not at settle.
@@ -145,14 +143,15 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
         llm.restoreConversation(declinedSpeculation.conversation);
         lastInHistory = declinedSpeculation.lastInHistory;
       }
+      send({ type: 'done', requestId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: controller.signal.aborted, ...(declined ? { declined: true } : {}) });
+      // While the reply is being spoken, make room for the next question (a speculation's waits for it to be kept).
+      if (!speculative && (await llm.compactIfNeeded({ functions: functionsFor(turnId) }))) logger.debug({ turnId }, 'chat history compacted');
     } catch (error) {
       logger.error({ err: error, turnId }, 'LLM reply failed');
       send(toWorkerError(error, requestId));
-      return;
     } finally {
       inFlight.delete(requestId);
     }
-    send({ type: 'done', requestId, path: 'llm', receivedAt, doneAt: monotonicMs(), aborted: controller.signal.aborted, ...(declined ? { declined: true } : {}) });
   }
 
   /** The final words matched: the dialog now does what the reply implied; else the model's context is put back. */
@@ -192,7 +191,7 @@ runWorker<BrainInit, BrainRequest, BrainEvent, BrainReadyInfo>('brain', async (i
               return;
             }
             if (preview.kind === 'answer') {
-              speculations.set(turnId, { turnId, text, lastInHistory });
+              speculations.set(turnId, { text, lastInHistory });
               send({ type: 'text', requestId, text: preview.text, at: monotonicMs() });
               send({ type: 'done', requestId, path: 'rule', receivedAt, doneAt: monotonicMs(), aborted: false });
               return;
