@@ -1,5 +1,5 @@
-import type { EndpointingBackend } from '../turn/endpointing/EndpointDecision.js';
-import type { MarkName } from '../turn/Turn.js';
+import type { EndpointDecision, EndpointingBackend } from '../turn/endpointing/EndpointDecision.js';
+import type { MarkName, TurnSpeculation } from '../turn/Turn.js';
 import type { EndpointingSummary } from './endpointingSummary.js';
 
 /** Names the report's shape, so that a report from another version is recognised before it is read. */
@@ -40,6 +40,9 @@ export const BENCH_TOTALS = [
 /** The marks a bench turn keeps, relative to the end of speech. */
 export const BENCH_MARKS = ['speechStart', 'speechEnd', 'endpoint', 'asrFinal', 'llmFirstToken', 'firstPhrase', 'ttsFirstAudio', 'playbackStart'] as const;
 export type BenchMark = (typeof BENCH_MARKS)[number];
+/** Marks of the end-of-turn decision, kept when the turn has them: the verdict's time and a speculative reply's start. */
+export const BENCH_ENDPOINTING_MARKS = ['endpointDecision', 'speculationStart'] as const;
+export type BenchEndpointingMark = (typeof BENCH_ENDPOINTING_MARKS)[number];
 
 /** A transcript's word errors against its reference. */
 export interface WordErrors {
@@ -66,7 +69,11 @@ export interface BenchTurn {
    */
   disclosure?: true;
   /** Marks in ms relative to the end of speech (speechEnd = 0, speechStart negative); a missing mark is absent. */
-  marks: Partial<Record<BenchMark, number>>;
+  marks: Partial<Record<BenchMark | BenchEndpointingMark, number>>;
+  /** How the turn's end was decided (verdict, reason, silence asked for and had); absent with `fixed`. */
+  endpoint?: Omit<EndpointDecision, 'decidedAt'>;
+  /** Replies started at this turn's pauses: `hits: 1` means the reply that played was made before the end of the turn. */
+  speculation?: TurnSpeculation;
   /** BENCH_STAGES and BENCH_TOTALS values in ms; a missing one is absent. */
   latencies: Record<string, number>;
   words: WordErrors;

@@ -6,12 +6,14 @@ import type { Logger } from '../logging/createLogger.js';
 import { readDeviceFacts } from '../system/deviceFacts.js';
 import { processTreeCpuMs, processTreeRssMb } from '../system/processTree.js';
 import { cpuReadings } from '../telemetry/healthSnapshot.js';
+import type { EndpointDecision } from '../turn/endpointing/EndpointDecision.js';
 import { turnLatencies, type Turn } from '../turn/Turn.js';
 import { VERSION } from '../version.js';
 import { askThroughAlsa } from './askThroughAlsa.js';
 import type { BenchCorpus, CorpusEntry } from './benchCorpus.js';
 import { gluePercent, stageStats, tenth } from './benchStats.js';
 import {
+  BENCH_ENDPOINTING_MARKS,
   BENCH_MARKS,
   BENCH_REPORT_SCHEMA,
   BENCH_STAGES,
@@ -195,7 +197,7 @@ function benchTurn(index: number, turn: Turn, entry: CorpusEntry | undefined): B
   const speechEnd = turn.marks.speechEnd;
   const marks: BenchTurn['marks'] = {};
   if (speechEnd !== undefined) {
-    for (const name of BENCH_MARKS) {
+    for (const name of [...BENCH_MARKS, ...BENCH_ENDPOINTING_MARKS]) {
       const at = turn.marks[name];
       if (finite(at)) marks[name] = tenth(at - speechEnd);
     }
@@ -211,9 +213,17 @@ function benchTurn(index: number, turn: Turn, entry: CorpusEntry | undefined): B
     ...(turn.outcome !== undefined && { outcome: turn.outcome }),
     ...(turn.marks.disclosed !== undefined && { disclosure: true as const }),
     marks,
+    ...(turn.endpoint && { endpoint: endpointFacts(turn.endpoint) }),
+    ...(turn.speculation && { speculation: turn.speculation }),
     latencies: benchLatencies(turn),
     words: wordErrors(reference, turn.transcript),
   };
+}
+
+/** The decision without its monotonic-clock time, which the `endpointDecision` mark gives relative to the end of speech. */
+function endpointFacts(decision: EndpointDecision): NonNullable<BenchTurn['endpoint']> {
+  const { backend, verdict, reason, probability, requiredSilenceMs, silenceMs, resumedPauses } = decision;
+  return { backend, verdict, reason, ...(probability !== undefined && { probability }), requiredSilenceMs, silenceMs, resumedPauses };
 }
 
 function thermal(): ThermalState {

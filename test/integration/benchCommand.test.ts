@@ -67,6 +67,28 @@ describe('kiosk-voice bench on the packaged corpus, real engines (test model set
     expect(e2e.p95!).toBeLessThanOrEqual(e2e.max!);
   });
 
+  it('says how each answered turn ended, and marks a reply made at a pause (the default lexical end of turn, speculating)', () => {
+    const answered = report.turns.filter((t) => t.outcome === 'answered');
+    expect(answered.length).toBeGreaterThan(0);
+    for (const turn of answered) {
+      const endpoint = turn.endpoint!;
+      expect(endpoint, `endpoint of turn ${turn.index}`).toBeDefined();
+      expect(endpoint.backend).toBe('lexical');
+      expect(['complete', 'unsure', 'unfinished', 'timeout']).toContain(endpoint.verdict);
+      expect(endpoint.reason).not.toBe('');
+      expect(endpoint.silenceMs).toBeGreaterThanOrEqual(endpoint.requiredSilenceMs);
+      if (endpoint.verdict !== 'timeout') expect(turn.marks.endpointDecision!).toBeLessThanOrEqual(turn.marks.endpoint!);
+      // The reply that played was started at the last pause (after the end of speech), before it played.
+      if (turn.speculation?.hits === 1) {
+        expect(turn.marks.speculationStart!).toBeGreaterThanOrEqual(0);
+        expect(turn.marks.speculationStart!).toBeLessThanOrEqual(turn.marks.playbackStart!);
+      }
+      else expect(turn.marks.speculationStart).toBeUndefined();
+    }
+    // Every lexical turn ends at a pause, and a reply is started at each pause the dialog allows.
+    expect(answered.filter((t) => t.speculation !== undefined).length).toBeGreaterThan(0);
+  });
+
   it('scores recognition against the references and times each engine on its own', () => {
     // pocketsphinx hears flite's rms voice well: the opening-hours question is recognised word for word.
     const hours = report.turns.find((turn) => turn.file === 'opening_hours.wav')!;

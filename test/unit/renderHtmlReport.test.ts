@@ -122,6 +122,26 @@ describe('the HTML bench report: budget', () => {
   });
 });
 
+describe('the HTML bench report: end of turn', () => {
+  it("shows each turn's verdict, the silence it had and asked for, and a reply made at the pause", () => {
+    const base = makeBenchReport();
+    const speculated = makeBenchTurn(0, {
+      endpoint: { backend: 'lexical', verdict: 'complete', reason: 'question with object', requiredSilenceMs: 220, silenceMs: 234.4, resumedPauses: 1 },
+      speculation: { hits: 1, misses: 1, restarts: 0, declined: 0, wastedMs: 41 },
+    });
+    speculated.marks = { ...speculated.marks, speculationStart: 161.2, endpointDecision: 170 };
+    const unsure = makeBenchTurn(1, { endpoint: { backend: 'lexical', verdict: 'unsure', reason: 'too few words to judge by', requiredSilenceMs: 400, silenceMs: 416, resumedPauses: 0 } });
+    const html = renderHtmlReport({ ...base, turns: [speculated, unsure, makeBenchTurn(2)] });
+    const turnRows = html.slice(html.indexOf('<table class="turns">'));
+    expect(turnRows).toContain('<th>end of turn</th>');
+    expect(turnRows).toContain('complete after 234 of 220 ms, speculated');
+    expect(turnRows).toContain('unsure after 416 of 400 ms</td>');
+    expect(turnRows).toContain('fixed silence');
+    expect(html).toContain('end of turn: complete (question with object), 234 ms of silence for 220 asked');
+    expect(html).toContain('reply made at the pause, 161.2 ms after the end of speech');
+  });
+});
+
 describe('the HTML bench report: waterfall', () => {
   it('has one waterfall row per turn with its index, a segment per stage and the end-of-speech → first-audio figure', () => {
     const report = makeBenchReport();

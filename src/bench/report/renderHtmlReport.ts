@@ -3,7 +3,7 @@
  * no script, font, image or link to load, so that it opens offline from a file or an e-mail and
  * prints as it shows. Every text from the report is escaped.
  */
-import { BENCH_STAGES, BENCH_TOTALS, type BenchReport, type DeviceFacts, type FileWordErrorRate, type ThermalState } from '../BenchReport.js';
+import { BENCH_STAGES, BENCH_TOTALS, type BenchReport, type BenchTurn, type DeviceFacts, type FileWordErrorRate, type ThermalState } from '../BenchReport.js';
 import { formatLimit, renderBudgetBanner, renderBudgetTable } from './budgetSection.js';
 import { MISSING, escapeHtml, formatMsUnit, formatRatioPercent, withUnit } from './html.js';
 import { REPORT_CSS } from './reportStyle.js';
@@ -101,16 +101,24 @@ function figures(report: BenchReport): string {
   return `<div class="figures"><div><h3>Engines</h3>${table(engineRows)}<p class="note">Real-time factor: compute over audio duration (below 1× is faster than real time).</p></div><div><h3>The machine, before → after</h3>${table(machineRows)}</div></div>`;
 }
 
+/** "complete after 234 of 220 ms, speculated": the verdict, the silence had and asked for, and whether the reply was made at the pause. */
+function endOfTurn(turn: BenchTurn): string {
+  const endpoint = turn.endpoint;
+  if (!endpoint) return 'fixed silence';
+  const spoken = `${endpoint.verdict} after ${Math.round(endpoint.silenceMs)} of ${Math.round(endpoint.requiredSilenceMs)} ms`;
+  return turn.speculation?.hits ? `${spoken}, speculated` : spoken;
+}
+
 function turnsTable(report: BenchReport): string {
   const rows = report.turns.map((turn) => {
     const w = turn.words;
     const errors = w.substitutions + w.deletions + w.insertions;
     return (
       `<tr data-turn="${text(turn.index)}"><td class="num">${text(turn.index)}</td><td>${text(turn.file)}</td><td class="nowrap">${text(turn.path)}${turn.outcome ? `, ${text(turn.outcome)}` : ''}</td>` +
-      `<td class="text transcript">${text(turn.transcript)}</td><td class="text reply">${text(turn.reply)}</td><td class="num">${text(errors)} / ${text(w.referenceWords)}</td><td class="num">${formatMsUnit(turn.latencies.endOfSpeechToFirstAudio)}</td></tr>`
+      `<td class="text transcript">${text(turn.transcript)}</td><td class="text reply">${text(turn.reply)}</td><td class="num">${text(errors)} / ${text(w.referenceWords)}</td><td class="text">${text(endOfTurn(turn))}</td><td class="num">${formatMsUnit(turn.latencies.endOfSpeechToFirstAudio)}</td></tr>`
     );
   });
-  return `<table class="turns"><thead><tr><th class="num">#</th><th>file</th><th>path</th><th>heard</th><th>reply</th><th class="num">word errors</th><th class="num">speech end → first audio</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="turns"><thead><tr><th class="num">#</th><th>file</th><th>path</th><th>heard</th><th>reply</th><th class="num">word errors</th><th>end of turn</th><th class="num">speech end → first audio</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 const DEVICE_LABELS: Record<keyof DeviceFacts, string> = {
