@@ -311,8 +311,8 @@ export const endpointingSchema = z.strictObject({
   pauseMs: z.number().int().min(60).max(1000).default(150),
   /** Silence that ends a turn that looks finished. */
   completeSilenceMs: silenceMs(60).default(220),
-  /** Silence that ends a turn the detector is unsure of. */
-  unsureSilenceMs: silenceMs(60).default(550),
+  /** Silence that ends a turn the detector is unsure of: by default the fixed baseline's 0.4 s, so an unsure turn is no slower than before. */
+  unsureSilenceMs: silenceMs(60).default(400),
   /** Silence that ends a turn that looks unfinished (a trailing "on", "the", "um"). */
   unfinishedSilenceMs: silenceMs(60).default(1100),
   /** The turn ends after this much silence whatever the detector says (or while it has not answered). */

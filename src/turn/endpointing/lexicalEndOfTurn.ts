@@ -52,6 +52,13 @@ const STRANDING_WH = words('what where who whom which');
 /** Before a stranded preposition: a pronoun subject or an intransitive verb ("what is it for", "who do i talk to"). */
 const STRANDING_BEFORE = words('it i you we they he she this that speak talk go come wait look pay ask belong apply register sit stand listen');
 
+/**
+ * Verbs a "where"/"how" question leaves unfinished without their particle or place: "where do i
+ * come (in)", "how do i log (in)", "how do i get (there)". Also what pocketsphinx makes of a
+ * trailing "um" after "where do i" ("where do i come"). "go", "park", "sign" and "pay" end such
+ * questions, so they are not here.
+ */
+const PARTICLE_WANTING = words('come log fill plug hand drop pop turn switch hang check get');
 /** Verbs that need an object when they end the words: "can you check", "i would like to book". */
 const TRANSITIVE = words('know book rebook check see tell show give make change cancel reschedule move find get have need want bring send order ask arrange schedule reserve put take use buy collect fix print visit meet contact email renew request update pick reach leave lost lose forgot dropped broke shows');
 /** After "i" these open a request: "i would like…", "i need…". */
@@ -261,6 +268,9 @@ function judgeShape(tokens: readonly string[]): Judged {
   if ((last === 'me' || last === 'us') && before !== undefined && DITRANSITIVE.has(before) && !isWhQuestion) return verdict('unfinished', `"${before} ${last}" without its object`);
   if (TIME_WORDS.has(last) || (isNumber(last) && (before === undefined || TIME_BEFORE_NUMBER.has(before) || TIME_WORDS.has(before) || isNumber(before)))) {
     return verdict('complete', 'ends with a time');
+  }
+  if (PARTICLE_WANTING.has(last) && (first === 'where' || first === 'how') && AUXILIARIES.has(tokens[start + 1] ?? '') && tokens.length - start >= 4) {
+    return verdict('unfinished', `"${first} … ${last}" without its particle or place`);
   }
   if (TRANSITIVE.has(last)) return isWhQuestion ? verdict('complete', 'wh-question ending in its verb') : verdict('unfinished', `verb "${last}" without its object`);
   // A verb right after an article is a noun: "the check in screen", "my call back".
