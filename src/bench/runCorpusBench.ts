@@ -222,8 +222,8 @@ function benchTurn(index: number, turn: Turn, entry: CorpusEntry | undefined): B
 
 /** The decision without its monotonic-clock time, which the `endpointDecision` mark gives relative to the end of speech. */
 function endpointFacts(decision: EndpointDecision): NonNullable<BenchTurn['endpoint']> {
-  const { backend, verdict, reason, probability, requiredSilenceMs, silenceMs, resumedPauses } = decision;
-  return { backend, verdict, reason, ...(probability !== undefined && { probability }), requiredSilenceMs, silenceMs, resumedPauses };
+  const { decidedAt: _decidedAt, ...facts } = decision;
+  return facts;
 }
 
 function thermal(): ThermalState {

@@ -82,8 +82,7 @@ describe('kiosk-voice bench on the packaged corpus, real engines (test model set
       if (turn.speculation?.hits === 1) {
         expect(turn.marks.speculationStart!).toBeGreaterThanOrEqual(0);
         expect(turn.marks.speculationStart!).toBeLessThanOrEqual(turn.marks.playbackStart!);
-      }
-      else expect(turn.marks.speculationStart).toBeUndefined();
+      } else expect(turn.marks.speculationStart).toBeUndefined();
     }
     // Every lexical turn ends at a pause, and a reply is started at each pause the dialog allows.
     expect(answered.filter((t) => t.speculation !== undefined).length).toBeGreaterThan(0);

@@ -65,7 +65,7 @@ function axisSvg(axis: Axis): string {
 function turnTooltip(turn: BenchTurn): string {
   const stages = BENCH_STAGES.map((stage) => `${stage.label}: ${formatMsUnit(turn.latencies[stage.name])}`);
   const endpoint = turn.endpoint ? [`end of turn: ${turn.endpoint.verdict} (${turn.endpoint.reason}), ${Math.round(turn.endpoint.silenceMs)} ms of silence for ${Math.round(turn.endpoint.requiredSilenceMs)} asked`] : [];
-  const speculated = turn.marks.speculationStart !== undefined && turn.speculation?.hits ? [`reply made at the pause, ${formatMsUnit(turn.marks.speculationStart)} after the end of speech`] : [];
+  const speculated = turn.marks.speculationStart !== undefined ? [`reply made at the pause, ${formatMsUnit(turn.marks.speculationStart)} after the end of speech`] : [];
   return [`Turn ${turn.index} — ${turn.file} (${turn.path})`, `heard: ${turn.transcript}`, `reply: ${turn.reply}`, ...endpoint, ...speculated, ...stages, `end of speech → first audio: ${formatMsUnit(turn.latencies.endOfSpeechToFirstAudio)}`].join('\n');
 }
 
